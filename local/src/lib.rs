@@ -1,0 +1,1 @@
+//! Local IVS Chat emulator (work in progress).

@@ -1,0 +1,1 @@
+//! Moderation engine (work in progress).

@@ -1,0 +1,1 @@
+//! Validated, typed access to Amazon IVS Chat (work in progress).
