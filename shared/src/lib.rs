@@ -1,1 +1,4 @@
-//! Validated, typed access to Amazon IVS Chat (work in progress).
+//! Validated, typed access to Amazon IVS Chat.
+
+pub mod review;
+pub mod validate;
