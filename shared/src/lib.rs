@@ -1,4 +1,23 @@
 //! Validated, typed access to Amazon IVS Chat.
+//!
+//! Every IVS Chat control-plane operation goes through [`ChatClient`], which checks its input
+//! against the service's own constraints before sending ([`validate`]), maps every failure to one
+//! error type ([`IvsChatError`]) and pages through lists with an explicit cap. The review
+//! handler's wire types live in [`review`] and need no AWS SDK (turn off the `client` feature).
 
+pub mod ids;
 pub mod review;
 pub mod validate;
+
+#[cfg(feature = "client")]
+mod client;
+#[cfg(feature = "client")]
+mod convert;
+pub mod error;
+pub mod model;
+
+#[cfg(feature = "client")]
+pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP};
+pub use error::IvsChatError;
+pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
+pub use validate::Violation;

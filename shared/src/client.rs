@@ -1,0 +1,689 @@
+//! [`ChatClient`]: one validated method per IVS Chat operation.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ivschat::config::{Credentials, Region};
+use futures::{Stream, StreamExt, TryStreamExt};
+
+use crate::convert::{self, LoggingParts, RoomParts, sdk_failure};
+use crate::error::IvsChatError;
+use crate::ids::{LoggingConfigurationArn, ResourceArn, RoomArn};
+use crate::model::{
+    ChatToken, CreateChatTokenRequest, CreateLoggingConfigurationRequest, CreateRoomRequest,
+    DeleteMessageRequest, DisconnectUserRequest, ListRoomsRequest, LoggingConfiguration,
+    LoggingConfigurationPage, Room, RoomPage, RoomSummary, SendEventRequest, TagResourceRequest,
+    UntagResourceRequest, UpdateLoggingConfigurationRequest, UpdateRoomRequest,
+};
+use crate::validate;
+
+/// The list cap suggested for callers with no better number: a hundred pages of 50.
+pub const DEFAULT_LIST_CAP: usize = 5_000;
+
+/// The SDK behaviour this crate was written and tested against; pinned so that an SDK upgrade
+/// cannot silently change retry or timeout defaults.
+fn behavior_version() -> BehaviorVersion {
+    BehaviorVersion::v2026_01_12()
+}
+
+/// Timeouts and retries for a [`ChatClient`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Longest wait to open a connection.
+    pub connect_timeout: Duration,
+    /// Longest wait for one attempt of an operation.
+    pub operation_attempt_timeout: Duration,
+    /// Longest wait for an operation, retries included.
+    pub operation_timeout: Duration,
+    /// Attempts per operation in standard retry mode (1 disables retries).
+    pub max_attempts: u32,
+}
+
+impl Default for ClientSettings {
+    /// 3 s to connect, 5 s per attempt, 15 s in all, 3 attempts.
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(3),
+            operation_attempt_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(15),
+            max_attempts: 3,
+        }
+    }
+}
+
+impl ClientSettings {
+    fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard().with_max_attempts(self.max_attempts.max(1))
+    }
+
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.operation_attempt_timeout)
+            .operation_timeout(self.operation_timeout)
+            .build()
+    }
+}
+
+/// The project's only way to call IVS Chat: validates input before sending, maps every failure
+/// to [`IvsChatError`], and pages with explicit caps. Build it once per cold start and share it;
+/// cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct ChatClient {
+    sdk: aws_sdk_ivschat::Client,
+}
+
+impl ChatClient {
+    /// A client from the standard AWS configuration chain: region, credentials, and
+    /// `AWS_ENDPOINT_URL_IVSCHAT` / `AWS_ENDPOINT_URL` for a custom endpoint.
+    pub async fn from_env(settings: ClientSettings) -> Self {
+        let config = aws_config::defaults(behavior_version())
+            .retry_config(settings.retry_config())
+            .timeout_config(settings.timeout_config())
+            .load()
+            .await;
+        Self::from_sdk_client(aws_sdk_ivschat::Client::new(&config))
+    }
+
+    /// A client for an explicit endpoint with static credentials: for the local emulator and
+    /// tests.
+    pub fn for_endpoint(
+        endpoint_url: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+        settings: ClientSettings,
+    ) -> Self {
+        let config = aws_sdk_ivschat::Config::builder()
+            .behavior_version(behavior_version())
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(Credentials::new(
+                access_key_id,
+                secret_access_key,
+                None,
+                None,
+                "static",
+            ))
+            .endpoint_url(endpoint_url)
+            .retry_config(settings.retry_config())
+            .timeout_config(settings.timeout_config())
+            .build();
+        Self::from_sdk_client(aws_sdk_ivschat::Client::from_conf(config))
+    }
+
+    /// Wraps an SDK client built elsewhere (e.g. a mocked one in tests).
+    pub fn from_sdk_client(sdk: aws_sdk_ivschat::Client) -> Self {
+        Self { sdk }
+    }
+
+    /// CreateChatToken: a single-use token for `request.user_id` in `request.room`.
+    pub async fn create_chat_token(
+        &self,
+        request: &CreateChatTokenRequest,
+    ) -> Result<ChatToken, IvsChatError> {
+        request.validate()?;
+        let out = self
+            .sdk
+            .create_chat_token()
+            .room_identifier(request.room.as_str())
+            .user_id(&request.user_id)
+            .set_capabilities(Some(
+                request
+                    .capabilities
+                    .iter()
+                    .copied()
+                    .map(convert::to_sdk_capability)
+                    .collect(),
+            ))
+            .set_session_duration_in_minutes(to_i32(request.session_duration_in_minutes))
+            .set_attributes(non_empty(&request.attributes))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        let op = "CreateChatToken";
+        Ok(ChatToken {
+            token: out
+                .token()
+                .ok_or_else(|| convert::missing(op, "token"))?
+                .to_owned(),
+            token_expiration_time: convert::timestamp(
+                op,
+                "tokenExpirationTime",
+                out.token_expiration_time(),
+            )?,
+            session_expiration_time: convert::timestamp(
+                op,
+                "sessionExpirationTime",
+                out.session_expiration_time(),
+            )?,
+        })
+    }
+
+    /// CreateRoom.
+    pub async fn create_room(&self, request: &CreateRoomRequest) -> Result<Room, IvsChatError> {
+        request.validate()?;
+        let out = self
+            .sdk
+            .create_room()
+            .set_name(request.name.clone())
+            .set_maximum_message_rate_per_second(to_i32(request.maximum_message_rate_per_second))
+            .set_maximum_message_length(to_i32(request.maximum_message_length))
+            .set_message_review_handler(
+                request
+                    .message_review_handler
+                    .as_ref()
+                    .map(convert::to_sdk_handler),
+            )
+            .set_tags(non_empty(&request.tags))
+            .set_logging_configuration_identifiers(non_empty_arns(
+                &request.logging_configuration_identifiers,
+            ))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        RoomParts {
+            operation: "CreateRoom",
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
+            maximum_message_length: out.maximum_message_length(),
+            message_review_handler: out.message_review_handler(),
+            tags: out.tags(),
+            logging_configuration_identifiers: out.logging_configuration_identifiers(),
+        }
+        .into_room()
+    }
+
+    /// GetRoom.
+    pub async fn get_room(&self, room: &RoomArn) -> Result<Room, IvsChatError> {
+        let out = self
+            .sdk
+            .get_room()
+            .identifier(room.as_str())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        RoomParts {
+            operation: "GetRoom",
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
+            maximum_message_length: out.maximum_message_length(),
+            message_review_handler: out.message_review_handler(),
+            tags: out.tags(),
+            logging_configuration_identifiers: out.logging_configuration_identifiers(),
+        }
+        .into_room()
+    }
+
+    /// UpdateRoom. Tags are changed with [`ChatClient::tag_resource`], not here.
+    pub async fn update_room(&self, request: &UpdateRoomRequest) -> Result<Room, IvsChatError> {
+        request.validate()?;
+        let out = self
+            .sdk
+            .update_room()
+            .identifier(request.room.as_str())
+            .set_name(request.name.clone())
+            .set_maximum_message_rate_per_second(to_i32(request.maximum_message_rate_per_second))
+            .set_maximum_message_length(to_i32(request.maximum_message_length))
+            .set_message_review_handler(
+                request
+                    .message_review_handler
+                    .as_ref()
+                    .map(convert::to_sdk_handler),
+            )
+            .set_logging_configuration_identifiers(
+                request
+                    .logging_configuration_identifiers
+                    .as_ref()
+                    .map(|arns| arns.iter().map(|a| a.as_str().to_owned()).collect()),
+            )
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        RoomParts {
+            operation: "UpdateRoom",
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
+            maximum_message_length: out.maximum_message_length(),
+            message_review_handler: out.message_review_handler(),
+            tags: out.tags(),
+            logging_configuration_identifiers: out.logging_configuration_identifiers(),
+        }
+        .into_room()
+    }
+
+    /// DeleteRoom.
+    pub async fn delete_room(&self, room: &RoomArn) -> Result<(), IvsChatError> {
+        self.sdk
+            .delete_room()
+            .identifier(room.as_str())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(())
+    }
+
+    /// ListRooms: one page, starting at `next_token` (None for the first page).
+    pub async fn list_rooms(
+        &self,
+        request: &ListRoomsRequest,
+        next_token: Option<&str>,
+    ) -> Result<RoomPage, IvsChatError> {
+        request.validate()?;
+        if let Some(token) = next_token {
+            validate::pagination_token("nextToken", token)?;
+        }
+        let out = self
+            .sdk
+            .list_rooms()
+            .set_name(request.name.clone())
+            .set_message_review_handler_uri(request.message_review_handler_uri.clone())
+            .set_logging_configuration_identifier(
+                request
+                    .logging_configuration_identifier
+                    .as_ref()
+                    .map(|a| a.as_str().to_owned()),
+            )
+            .set_max_results(to_i32(request.max_results))
+            .set_next_token(next_token.map(str::to_owned))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(RoomPage {
+            rooms: out
+                .rooms()
+                .iter()
+                .map(convert::room_summary)
+                .collect::<Result<_, _>>()?,
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    /// ListRooms as a stream of pages; it ends after the last page, or with an error if the
+    /// service hands back a token it already gave.
+    pub fn list_rooms_pages(
+        &self,
+        request: ListRoomsRequest,
+    ) -> impl Stream<Item = Result<RoomPage, IvsChatError>> + '_ {
+        paginate(move |token| {
+            let request = request.clone();
+            async move {
+                let page = self.list_rooms(&request, token.as_deref()).await?;
+                let next = page.next_token.clone();
+                Ok((page, next))
+            }
+        })
+    }
+
+    /// Every room matching `request`, across all pages; fails with
+    /// [`IvsChatError::TooManyResults`] rather than return more than `cap` rooms.
+    pub async fn list_all_rooms(
+        &self,
+        request: &ListRoomsRequest,
+        cap: usize,
+    ) -> Result<Vec<RoomSummary>, IvsChatError> {
+        collect_capped(
+            self.list_rooms_pages(request.clone()).map_ok(|p| p.rooms),
+            cap,
+        )
+        .await
+    }
+
+    /// DeleteMessage: tells clients to remove a message; returns the operation id.
+    pub async fn delete_message(
+        &self,
+        request: &DeleteMessageRequest,
+    ) -> Result<String, IvsChatError> {
+        request.validate()?;
+        let out = self
+            .sdk
+            .delete_message()
+            .room_identifier(request.room.as_str())
+            .id(&request.message_id)
+            .set_reason(request.reason.clone())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        out.id()
+            .map(str::to_owned)
+            .ok_or_else(|| convert::missing("DeleteMessage", "id"))
+    }
+
+    /// DisconnectUser: closes every connection of the user in the room (not a ban).
+    pub async fn disconnect_user(
+        &self,
+        request: &DisconnectUserRequest,
+    ) -> Result<(), IvsChatError> {
+        request.validate()?;
+        self.sdk
+            .disconnect_user()
+            .room_identifier(request.room.as_str())
+            .user_id(&request.user_id)
+            .set_reason(request.reason.clone())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(())
+    }
+
+    /// SendEvent: broadcasts an application event; returns the event id.
+    pub async fn send_event(&self, request: &SendEventRequest) -> Result<String, IvsChatError> {
+        request.validate()?;
+        let out = self
+            .sdk
+            .send_event()
+            .room_identifier(request.room.as_str())
+            .event_name(&request.event_name)
+            .set_attributes(non_empty(&request.attributes))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        out.id()
+            .map(str::to_owned)
+            .ok_or_else(|| convert::missing("SendEvent", "id"))
+    }
+
+    /// TagResource: adds or overwrites tags.
+    pub async fn tag_resource(&self, request: &TagResourceRequest) -> Result<(), IvsChatError> {
+        request.validate()?;
+        self.sdk
+            .tag_resource()
+            .resource_arn(request.resource.as_str())
+            .set_tags(Some(convert::to_hash_map(&request.tags)))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(())
+    }
+
+    /// UntagResource: removes the named keys and nothing else.
+    pub async fn untag_resource(&self, request: &UntagResourceRequest) -> Result<(), IvsChatError> {
+        request.validate()?;
+        self.sdk
+            .untag_resource()
+            .resource_arn(request.resource.as_str())
+            .set_tag_keys(Some(request.tag_keys.clone()))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(())
+    }
+
+    /// ListTagsForResource.
+    pub async fn list_tags_for_resource(
+        &self,
+        resource: &ResourceArn,
+    ) -> Result<BTreeMap<String, String>, IvsChatError> {
+        let out = self
+            .sdk
+            .list_tags_for_resource()
+            .resource_arn(resource.as_str())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(convert::tags(Some(out.tags())))
+    }
+
+    /// CreateLoggingConfiguration.
+    pub async fn create_logging_configuration(
+        &self,
+        request: &CreateLoggingConfigurationRequest,
+    ) -> Result<LoggingConfiguration, IvsChatError> {
+        request.validate()?;
+        let out = self
+            .sdk
+            .create_logging_configuration()
+            .set_name(request.name.clone())
+            .destination_configuration(convert::to_sdk_destination(&request.destination)?)
+            .set_tags(non_empty(&request.tags))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        LoggingParts {
+            operation: "CreateLoggingConfiguration",
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            destination: out.destination_configuration(),
+            state: convert::state(out.state().map(|s| s.as_str())),
+            tags: out.tags(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+        }
+        .into_logging_configuration()
+    }
+
+    /// GetLoggingConfiguration.
+    pub async fn get_logging_configuration(
+        &self,
+        logging_configuration: &LoggingConfigurationArn,
+    ) -> Result<LoggingConfiguration, IvsChatError> {
+        let out = self
+            .sdk
+            .get_logging_configuration()
+            .identifier(logging_configuration.as_str())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        LoggingParts {
+            operation: "GetLoggingConfiguration",
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            destination: out.destination_configuration(),
+            state: convert::state(out.state().map(|s| s.as_str())),
+            tags: out.tags(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+        }
+        .into_logging_configuration()
+    }
+
+    /// UpdateLoggingConfiguration. Tags are changed with [`ChatClient::tag_resource`].
+    pub async fn update_logging_configuration(
+        &self,
+        request: &UpdateLoggingConfigurationRequest,
+    ) -> Result<LoggingConfiguration, IvsChatError> {
+        request.validate()?;
+        let destination = request
+            .destination
+            .as_ref()
+            .map(convert::to_sdk_destination)
+            .transpose()?;
+        let out = self
+            .sdk
+            .update_logging_configuration()
+            .identifier(request.logging_configuration.as_str())
+            .set_name(request.name.clone())
+            .set_destination_configuration(destination)
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        LoggingParts {
+            operation: "UpdateLoggingConfiguration",
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            destination: out.destination_configuration(),
+            state: convert::state(out.state().map(|s| s.as_str())),
+            tags: out.tags(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+        }
+        .into_logging_configuration()
+    }
+
+    /// DeleteLoggingConfiguration.
+    pub async fn delete_logging_configuration(
+        &self,
+        logging_configuration: &LoggingConfigurationArn,
+    ) -> Result<(), IvsChatError> {
+        self.sdk
+            .delete_logging_configuration()
+            .identifier(logging_configuration.as_str())
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(())
+    }
+
+    /// ListLoggingConfigurations: one page of up to `max_results` (1–50), from `next_token`.
+    pub async fn list_logging_configurations(
+        &self,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<LoggingConfigurationPage, IvsChatError> {
+        if let Some(max) = max_results {
+            validate::max_results("maxResults", max)?;
+        }
+        if let Some(token) = next_token {
+            validate::pagination_token("nextToken", token)?;
+        }
+        let out = self
+            .sdk
+            .list_logging_configurations()
+            .set_max_results(to_i32(max_results))
+            .set_next_token(next_token.map(str::to_owned))
+            .send()
+            .await
+            .map_err(sdk_failure)?;
+        Ok(LoggingConfigurationPage {
+            logging_configurations: out
+                .logging_configurations()
+                .iter()
+                .map(|s| {
+                    LoggingParts {
+                        operation: "ListLoggingConfigurations",
+                        arn: s.arn(),
+                        id: s.id(),
+                        name: s.name(),
+                        destination: s.destination_configuration(),
+                        state: convert::state(s.state().map(|s| s.as_str())),
+                        tags: s.tags(),
+                        create_time: s.create_time(),
+                        update_time: s.update_time(),
+                    }
+                    .into_logging_configuration()
+                })
+                .collect::<Result<_, _>>()?,
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    /// ListLoggingConfigurations as a stream of pages of up to `max_results`.
+    pub fn list_logging_configurations_pages(
+        &self,
+        max_results: Option<i64>,
+    ) -> impl Stream<Item = Result<LoggingConfigurationPage, IvsChatError>> + '_ {
+        paginate(move |token| async move {
+            let page = self
+                .list_logging_configurations(max_results, token.as_deref())
+                .await?;
+            let next = page.next_token.clone();
+            Ok((page, next))
+        })
+    }
+
+    /// Every logging configuration, across all pages; fails with
+    /// [`IvsChatError::TooManyResults`] rather than return more than `cap`.
+    pub async fn list_all_logging_configurations(
+        &self,
+        cap: usize,
+    ) -> Result<Vec<LoggingConfiguration>, IvsChatError> {
+        collect_capped(
+            self.list_logging_configurations_pages(None)
+                .map_ok(|p| p.logging_configurations),
+            cap,
+        )
+        .await
+    }
+}
+
+/// Where a pagination is: before the first page, at a token, or finished.
+enum Cursor {
+    Start,
+    At(String, Vec<String>),
+    Done,
+}
+
+/// Turns a page fetcher into a stream of pages that stops after the last page, after the first
+/// error, or when the service repeats a token (which would otherwise loop forever).
+fn paginate<'a, P, F, Fut>(fetch: F) -> impl Stream<Item = Result<P, IvsChatError>> + 'a
+where
+    P: 'a,
+    F: Fn(Option<String>) -> Fut + 'a,
+    Fut: Future<Output = Result<(P, Option<String>), IvsChatError>> + 'a,
+{
+    futures::stream::unfold((Cursor::Start, fetch), |(cursor, fetch)| async move {
+        let (token, mut seen) = match cursor {
+            Cursor::Done => return None,
+            Cursor::Start => (None, Vec::new()),
+            Cursor::At(token, seen) => (Some(token), seen),
+        };
+        match fetch(token).await {
+            Err(err) => Some((Err(err), (Cursor::Done, fetch))),
+            Ok((page, None)) => Some((Ok(page), (Cursor::Done, fetch))),
+            Ok((page, Some(next))) => {
+                if seen.contains(&next) {
+                    let err = IvsChatError::Unknown {
+                        code: None,
+                        message: "the service repeated a pagination token".into(),
+                    };
+                    return Some((Err(err), (Cursor::Done, fetch)));
+                }
+                seen.push(next.clone());
+                Some((Ok(page), (Cursor::At(next, seen), fetch)))
+            }
+        }
+    })
+}
+
+async fn collect_capped<T>(
+    pages: impl Stream<Item = Result<Vec<T>, IvsChatError>>,
+    cap: usize,
+) -> Result<Vec<T>, IvsChatError> {
+    let mut pages = std::pin::pin!(pages);
+    let mut all = Vec::new();
+    while let Some(page) = pages.next().await {
+        all.extend(page?);
+        if all.len() > cap {
+            return Err(IvsChatError::TooManyResults { cap });
+        }
+    }
+    Ok(all)
+}
+
+fn to_i32(value: Option<i64>) -> Option<i32> {
+    // Values were range-checked by validate(); clamp instead of wrapping just in case.
+    value.map(|v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+}
+
+fn non_empty(
+    value: &BTreeMap<String, String>,
+) -> Option<std::collections::HashMap<String, String>> {
+    (!value.is_empty()).then(|| convert::to_hash_map(value))
+}
+
+fn non_empty_arns(value: &[LoggingConfigurationArn]) -> Option<Vec<String>> {
+    (!value.is_empty()).then(|| value.iter().map(|a| a.as_str().to_owned()).collect())
+}
