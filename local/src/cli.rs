@@ -1,0 +1,259 @@
+//! Command-line parsing for the `ivschat-emulator` binary.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::config::EmulatorConfig;
+use crate::faults::FaultRule;
+
+/// The `--help` text.
+pub const USAGE: &str = "\
+ivschat-emulator: a local stand-in for the Amazon IVS Chat control-plane API
+
+USAGE:
+    ivschat-emulator [OPTIONS]
+
+Prints `listening on http://HOST:PORT` on stdout once it accepts requests, then logs one line
+per request on stderr (filter with RUST_LOG, default info).
+
+OPTIONS:
+    --bind ADDR                        Address to listen on [default: 127.0.0.1:0, any free port]
+    --region REGION                    Region in ARNs and signatures [default: us-east-1]
+    --account-id ID                    12-digit account id in ARNs [default: 123456789012]
+    --room-quota N                     Rooms before CreateRoom answers 402 [default: 50000]
+    --logging-configuration-quota N    Logging configurations before 402 [default: 10]
+    --strict-auth                      Verify SigV4 signatures against --credentials
+    --credentials KEY:SECRET           Accepted access key and secret (repeatable)
+                                       [default: test:test]
+    --fault SPEC                       Inject a fault (repeatable):
+                                       OPERATION=KIND[:COUNT|:always][@PROBABILITY]
+                                       KIND is throttle, internal or latency=MILLISECONDS;
+                                       OPERATION is an operation name or *; no COUNT = always.
+                                       e.g. CreateRoom=throttle:2, *=internal@0.1
+    --fault-seed N                     Seed for probabilistic faults [default: 0]
+    --state FILE                       Load state from FILE and save every change to it
+    -h, --help                         Print this help
+    -V, --version                      Print the version
+
+Admin endpoints (no signature needed): GET /_emulator/state, GET /_emulator/journal,
+GET|POST|DELETE /_emulator/faults, POST /_emulator/reset, POST /_emulator/verify-token.
+";
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CliCommand {
+    /// Run with this configuration.
+    Run(Box<EmulatorConfig>),
+    /// Print the help text.
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// A command line that cannot be used; every variant names the flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CliError {
+    /// An argument that is not a known flag.
+    #[error("unknown argument `{0}` (see --help)")]
+    UnknownFlag(String),
+    /// A flag given without its value.
+    #[error("flag {0} needs a value (see --help)")]
+    MissingValue(String),
+    /// A flag's value does not parse.
+    #[error("invalid value `{value}` for {flag}: {reason}")]
+    InvalidValue {
+        /// The flag.
+        flag: String,
+        /// The value given.
+        value: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+}
+
+fn invalid(flag: &str, value: &str, reason: impl ToString) -> CliError {
+    CliError::InvalidValue {
+        flag: flag.to_owned(),
+        value: value.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<I, S>(args: I) -> Result<CliCommand, CliError>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let mut config = EmulatorConfig::default();
+    let mut credentials_given = false;
+    let mut args = args.into_iter().map(Into::into);
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |flag: &str| -> Result<String, CliError> {
+            match inline_value.clone() {
+                Some(value) => Ok(value),
+                None => args
+                    .next()
+                    .filter(|value| !value.starts_with("--"))
+                    .ok_or_else(|| CliError::MissingValue(flag.to_owned())),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(CliCommand::Help),
+            "-V" | "--version" => return Ok(CliCommand::Version),
+            "--bind" => {
+                let text = value(&flag)?;
+                config.bind = text.parse::<SocketAddr>().map_err(|e| {
+                    invalid(
+                        &flag,
+                        &text,
+                        format!("{e} (expected HOST:PORT such as 127.0.0.1:0)"),
+                    )
+                })?;
+            }
+            "--region" => config.region = value(&flag)?,
+            "--account-id" => config.account_id = value(&flag)?,
+            "--room-quota" => {
+                let text = value(&flag)?;
+                config.quotas.rooms = text.parse().map_err(|e| invalid(&flag, &text, e))?;
+            }
+            "--logging-configuration-quota" => {
+                let text = value(&flag)?;
+                config.quotas.logging_configurations =
+                    text.parse().map_err(|e| invalid(&flag, &text, e))?;
+            }
+            "--strict-auth" => {
+                if inline_value.is_some() {
+                    return Err(invalid(
+                        &flag,
+                        inline_value.as_deref().unwrap_or_default(),
+                        "takes no value",
+                    ));
+                }
+                config.strict_auth = true;
+            }
+            "--credentials" => {
+                let text = value(&flag)?;
+                let (key, secret) = text
+                    .split_once(':')
+                    .filter(|(key, secret)| !key.is_empty() && !secret.is_empty())
+                    .ok_or_else(|| invalid(&flag, &text, "expected ACCESS_KEY_ID:SECRET"))?;
+                if !credentials_given {
+                    config.credentials.clear();
+                    credentials_given = true;
+                }
+                config.credentials.insert(key.to_owned(), secret.to_owned());
+            }
+            "--fault" => {
+                let text = value(&flag)?;
+                config
+                    .faults
+                    .push(FaultRule::parse(&text).map_err(|e| invalid(&flag, &text, e))?);
+            }
+            "--fault-seed" => {
+                let text = value(&flag)?;
+                config.fault_seed = text.parse().map_err(|e| invalid(&flag, &text, e))?;
+            }
+            "--state" => config.state_file = Some(PathBuf::from(value(&flag)?)),
+            _ => return Err(CliError::UnknownFlag(arg)),
+        }
+    }
+    if let Err(error) = config.validate() {
+        let flag = match error {
+            crate::config::ConfigError::Region(_) => "--region",
+            crate::config::ConfigError::AccountId(_) => "--account-id",
+            crate::config::ConfigError::Credentials(_) => "--credentials",
+            crate::config::ConfigError::Fault(_) => "--fault",
+        };
+        return Err(CliError::InvalidValue {
+            flag: flag.to_owned(),
+            value: match &error {
+                crate::config::ConfigError::Region(v)
+                | crate::config::ConfigError::AccountId(v) => v.clone(),
+                _ => String::new(),
+            },
+            reason: error.to_string(),
+        });
+    }
+    Ok(CliCommand::Run(Box::new(config)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> EmulatorConfig {
+        match parse(args.iter().copied()) {
+            Ok(CliCommand::Run(config)) => *config,
+            other => panic!("expected a run configuration, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_every_flag_in_both_spellings() {
+        // GIVEN a command line using every flag
+        let config = run(&[
+            "--bind",
+            "127.0.0.1:4510",
+            "--region=eu-west-1",
+            "--account-id",
+            "210987654321",
+            "--room-quota",
+            "3",
+            "--logging-configuration-quota=2",
+            "--strict-auth",
+            "--credentials",
+            "AKID:s3cret",
+            "--fault",
+            "CreateRoom=throttle:2",
+            "--fault-seed",
+            "9",
+            "--state",
+            "/tmp/x.json",
+        ]);
+        // THEN each lands in the configuration
+        assert_eq!(config.bind.port(), 4510);
+        assert_eq!(config.region, "eu-west-1");
+        assert_eq!(config.account_id, "210987654321");
+        assert_eq!(config.quotas.rooms, 3);
+        assert_eq!(config.quotas.logging_configurations, 2);
+        assert!(config.strict_auth);
+        assert_eq!(
+            config.credentials.get("AKID").map(String::as_str),
+            Some("s3cret")
+        );
+        assert!(!config.credentials.contains_key("test"));
+        assert_eq!(config.faults.len(), 1);
+        assert_eq!(config.fault_seed, 9);
+        assert_eq!(config.state_file, Some(PathBuf::from("/tmp/x.json")));
+    }
+
+    #[test]
+    fn names_the_flag_in_every_error() {
+        // GIVEN bad command lines WHEN parsed THEN each error names its flag
+        let message = |args: &[&str]| match parse(args.iter().copied()) {
+            Err(error) => error.to_string(),
+            Ok(other) => panic!("expected an error, got {other:?}"),
+        };
+        assert!(message(&["--bnd", "x"]).contains("--bnd"));
+        assert!(message(&["--bind"]).contains("--bind"));
+        assert!(message(&["--bind", "nowhere"]).contains("--bind"));
+        assert!(message(&["--room-quota", "-1"]).contains("--room-quota"));
+        assert!(message(&["--fault", "Nope=throttle"]).contains("--fault"));
+        assert!(message(&["--account-id", "12"]).contains("--account-id"));
+        assert!(message(&["--credentials", "nocolon"]).contains("--credentials"));
+    }
+
+    #[test]
+    fn help_and_version_win() {
+        // GIVEN -h or --version WHEN parsed THEN they are recognised
+        assert_eq!(parse(["-h"]), Ok(CliCommand::Help));
+        assert_eq!(parse(["--version"]), Ok(CliCommand::Version));
+    }
+}

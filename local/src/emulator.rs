@@ -1,0 +1,311 @@
+//! Starting the emulator in-process and inspecting it while it runs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::RngCore;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::arn::ServiceIdentity;
+use crate::config::{ConfigError, EmulatorConfig};
+use crate::error::ApiError;
+use crate::faults::{FaultInjector, FaultRule, FaultSpecError};
+use crate::model::{JournalEntry, LoggingConfiguration, LoggingConfigurationState, Room};
+use crate::pagination::PageTokenCodec;
+use crate::persistence::{self, StateFile, StateFileError};
+use crate::server::{self, Service};
+use crate::sigv4::AuthPolicy;
+use crate::store::{StateData, StateStore};
+use crate::tokens::{ChatTokenSigner, TokenError, VerifiedToken};
+
+/// How long [`RunningEmulator::shutdown`] waits for open connections before dropping them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Why the emulator did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A configuration value cannot work.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The state file could not be read.
+    #[error(transparent)]
+    StateFile(#[from] StateFileError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Entry point: `Emulator::builder()…start().await`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults (127.0.0.1:0, us-east-1, account 123456789012).
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Configures and starts an emulator.
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorBuilder {
+    config: EmulatorConfig,
+}
+
+impl EmulatorBuilder {
+    /// A builder starting from a complete configuration (what the CLI does).
+    pub fn from_config(config: EmulatorConfig) -> Self {
+        Self { config }
+    }
+
+    /// Address to listen on (port 0 for any free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+
+    /// Region in ARNs and, in strict mode, in signatures.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.config.region = region.into();
+        self
+    }
+
+    /// Account id in ARNs.
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.config.account_id = account_id.into();
+        self
+    }
+
+    /// Most rooms before CreateRoom answers 402.
+    pub fn room_quota(mut self, rooms: usize) -> Self {
+        self.config.quotas.rooms = rooms;
+        self
+    }
+
+    /// Most logging configurations before CreateLoggingConfiguration answers 402.
+    pub fn logging_configuration_quota(mut self, configurations: usize) -> Self {
+        self.config.quotas.logging_configurations = configurations;
+        self
+    }
+
+    /// Verify SigV4 signatures (default: only require a SigV4 Authorization header).
+    pub fn strict_auth(mut self, strict: bool) -> Self {
+        self.config.strict_auth = strict;
+        self
+    }
+
+    /// Replaces the accepted credentials with this single access key and secret.
+    pub fn credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> Self {
+        self.config.credentials.clear();
+        self.config
+            .credentials
+            .insert(access_key_id.into(), secret_access_key.into());
+        self
+    }
+
+    /// A fault active from the start.
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.config.faults.push(rule);
+        self
+    }
+
+    /// Seed for probabilistic faults.
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.config.fault_seed = seed;
+        self
+    }
+
+    /// Load state from `path` at start and save it there after every change.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.state_file = Some(path.into());
+        self
+    }
+
+    /// Validates the configuration, loads the state file, binds and starts serving.
+    pub async fn start(self) -> Result<RunningEmulator, StartError> {
+        let config = self.config;
+        config.validate()?;
+        let loaded = match &config.state_file {
+            Some(path) => persistence::load(path)?
+                .map(|snapshot| snapshot.into_parts(path))
+                .transpose()?,
+            None => None,
+        };
+        let (data, signing_key) = loaded.unwrap_or_else(|| {
+            let mut key = vec![0u8; 32];
+            rand::rng().fill_bytes(&mut key);
+            (StateData::default(), key)
+        });
+        let identity = ServiceIdentity {
+            region: config.region.clone(),
+            account_id: config.account_id.clone(),
+        };
+        let auth = if config.strict_auth {
+            AuthPolicy::Strict {
+                credentials: config.credentials.clone(),
+                region: config.region.clone(),
+            }
+        } else {
+            AuthPolicy::RequireSignature
+        };
+        let service = Arc::new(Service {
+            store: StateStore::with_data(identity, config.quotas, data),
+            faults: FaultInjector::new(config.faults.clone(), config.fault_seed),
+            tokens: ChatTokenSigner::new(&signing_key),
+            pages: PageTokenCodec::new(&signing_key),
+            auth,
+            state_file: config
+                .state_file
+                .clone()
+                .map(|path| StateFile::new(path, &signing_key)),
+        });
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = server::router(Arc::clone(&service));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningEmulator {
+            url: format!("http://{addr}"),
+            addr,
+            service,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A started emulator: its URL, and a window onto its state. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    url: String,
+    addr: SocketAddr,
+    service: Arc<Service>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// The endpoint URL, `http://HOST:PORT`, to give an SDK as its endpoint.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// All rooms, by id.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.service.store.snapshot().rooms.into_values().collect()
+    }
+
+    /// All logging configurations, by id.
+    pub fn logging_configurations(&self) -> Vec<LoggingConfiguration> {
+        self.service
+            .store
+            .snapshot()
+            .logging_configurations
+            .into_values()
+            .collect()
+    }
+
+    /// The DeleteMessage / DisconnectUser / SendEvent journal, oldest first.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.service.store.journal()
+    }
+
+    /// Adds a fault after the active ones.
+    pub fn set_fault(&self, rule: FaultRule) -> Result<(), FaultSpecError> {
+        rule.validate()?;
+        self.service.faults.add(rule);
+        Ok(())
+    }
+
+    /// The active faults.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.service.faults.rules()
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.service.faults.clear();
+    }
+
+    /// Forgets all resources, the journal and the faults.
+    pub fn reset(&self) {
+        self.service.store.reset();
+        self.service.faults.clear();
+        self.service.persist();
+    }
+
+    /// Puts a logging configuration into `state`, to emulate one caught mid-change (the API
+    /// itself always leaves configurations ACTIVE). Fails if it does not exist.
+    pub fn set_logging_configuration_state(
+        &self,
+        arn: &str,
+        state: LoggingConfigurationState,
+    ) -> Result<(), ApiError> {
+        self.service
+            .store
+            .set_logging_configuration_state(arn, state)?;
+        self.service.persist();
+        Ok(())
+    }
+
+    /// Verifies a chat token this emulator issued: signature, then expiry against the clock.
+    pub fn verify_chat_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        self.service
+            .tokens
+            .verify(token, time::OffsetDateTime::now_utc())
+    }
+
+    /// Stops accepting requests, lets in-flight ones finish (up to [`SHUTDOWN_GRACE`]) and
+    /// waits for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
