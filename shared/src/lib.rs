@@ -6,6 +6,7 @@
 //! handler's wire types live in [`review`] and need no AWS SDK (turn off the `client` feature).
 
 pub mod ids;
+pub mod managed;
 pub mod review;
 pub mod validate;
 
