@@ -312,6 +312,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_admin_json_forms_of_a_rule() {
+        // GIVEN the JSON forms the admin endpoint documents
+        let every: FaultRule = serde_json::from_str(
+            r#"{"operation":"GetRoom","kind":"internalError","trigger":"everyCall","probability":0.5}"#,
+        )
+        .expect("valid json");
+        let counted: FaultRule = serde_json::from_str(
+            r#"{"operation":"*","kind":"latency","millis":250,"trigger":{"nextCalls":3}}"#,
+        )
+        .expect("valid json");
+        // THEN each yields the rule it describes
+        assert_eq!(every.kind, FaultKind::InternalError);
+        assert_eq!(every.trigger, FaultTrigger::EveryCall);
+        assert_eq!(every.probability, Some(0.5));
+        assert_eq!(counted.kind, FaultKind::Latency { millis: 250 });
+        assert_eq!(counted.trigger, FaultTrigger::NextCalls(3));
+        assert_eq!(counted.probability, None);
+    }
+
+    #[test]
     fn a_counted_fault_hits_exactly_the_next_n_calls_of_its_operation() {
         // GIVEN two throttles for CreateRoom
         let injector = FaultInjector::new(vec![], 7);

@@ -20,6 +20,8 @@
 //! `faults` (fault injection), `pagination` (nextToken), `persistence` (state file),
 //! `server` and `admin` (HTTP), `emulator` (embedding API), `config` and `cli`.
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod arn;
 pub mod cli;
