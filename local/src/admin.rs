@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -34,6 +35,24 @@ pub fn routes() -> Router<Arc<Service>> {
         )
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/verify-token", post(verify_token))
+        .layer(middleware::from_fn(log_admin_request))
+}
+
+/// Logs one line per admin request, like the service requests.
+async fn log_admin_request(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(
+        operation = "admin",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
 }
 
 fn bad_request(message: String) -> Response {

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::config::EmulatorConfig;
+use crate::config::{ConfigError, EmulatorConfig};
 use crate::faults::FaultRule;
 
 /// The `--help` text.
@@ -165,21 +165,11 @@ where
         }
     }
     if let Err(error) = config.validate() {
-        let flag = match error {
-            crate::config::ConfigError::Region(_) => "--region",
-            crate::config::ConfigError::AccountId(_) => "--account-id",
-            crate::config::ConfigError::Credentials(_) => "--credentials",
-            crate::config::ConfigError::Fault(_) => "--fault",
+        let value = match &error {
+            ConfigError::Region(value) | ConfigError::AccountId(value) => value.clone(),
+            ConfigError::Credentials(_) | ConfigError::Fault(_) => String::new(),
         };
-        return Err(CliError::InvalidValue {
-            flag: flag.to_owned(),
-            value: match &error {
-                crate::config::ConfigError::Region(v)
-                | crate::config::ConfigError::AccountId(v) => v.clone(),
-                _ => String::new(),
-            },
-            reason: error.to_string(),
-        });
+        return Err(invalid(error.flag(), &value, error));
     }
     Ok(CliCommand::Run(Box::new(config)))
 }

@@ -75,6 +75,18 @@ pub enum ConfigError {
     Fault(#[from] FaultSpecError),
 }
 
+impl ConfigError {
+    /// The command-line flag that sets the offending value.
+    pub fn flag(&self) -> &'static str {
+        match self {
+            Self::Region(_) => "--region",
+            Self::AccountId(_) => "--account-id",
+            Self::Credentials(_) => "--credentials",
+            Self::Fault(_) => "--fault",
+        }
+    }
+}
+
 impl EmulatorConfig {
     /// Checks every value, naming the first that cannot work.
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -184,7 +184,7 @@ async fn serve_api(State(service): State<Arc<Service>>, request: Request<Body>) 
         path = %raw_path,
         status = response.status().as_u16(),
         error = error_type,
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         request_id = %request_id,
         "request"
     );
