@@ -628,3 +628,44 @@ impl StateStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct Item {
+        time: OffsetDateTime,
+        id: &'static str,
+    }
+
+    #[test]
+    fn pages_newest_first_breaking_time_ties_by_id_without_gaps_or_repeats() {
+        // GIVEN five items, three of them updated at the same instant
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let t1 = t0 + time::Duration::seconds(1);
+        let items = [
+            Item { time: t0, id: "e" },
+            Item { time: t1, id: "c" },
+            Item { time: t1, id: "a" },
+            Item { time: t1, id: "b" },
+            Item { time: t0, id: "d" },
+        ];
+        // WHEN they are paged two at a time from each returned position
+        fn key(item: &Item) -> (OffsetDateTime, &str) {
+            (item.time, item.id)
+        }
+        let mut order = Vec::new();
+        let mut after = None;
+        for _ in 0..10 {
+            let page = sorted_page(items.iter().collect(), key, after.as_ref(), 2);
+            order.extend(page.items.iter().map(|item| item.id));
+            after = page.next;
+            if after.is_none() {
+                break;
+            }
+        }
+        // THEN the newest come first, ties in id order, each exactly once
+        assert_eq!(order, vec!["a", "b", "c", "d", "e"]);
+    }
+}
