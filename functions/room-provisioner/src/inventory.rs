@@ -1,0 +1,147 @@
+//! Reading what exists: every page of ListRooms and ListLoggingConfigurations (tags included),
+//! each page within its category's rate, then the full settings of the rooms this deployment
+//! manages by spec key.
+
+use ivschat_api::managed::{CHANNEL_TAG, RESOURCE_KEY_TAG, is_managed_by};
+use ivschat_api::model::{ListRoomsRequest, LoggingConfiguration, Room, RoomSummary};
+use ivschat_api::{ChatClient, IvsChatError};
+
+use crate::pacing::{ApiCategory, Pacer};
+
+/// Most rooms or logging configurations read in one run before giving up.
+pub const INVENTORY_CAP: usize = ivschat_api::DEFAULT_LIST_CAP;
+
+/// Every room in the account and Region, paging within the room rate. Fails rather than return
+/// more than `cap` rooms, or on the first page that still fails after retries.
+pub async fn list_all_rooms_paced(
+    client: &ChatClient,
+    pacer: &Pacer,
+    cap: usize,
+) -> Result<Vec<RoomSummary>, IvsChatError> {
+    let request = ListRoomsRequest::default();
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    let mut seen_tokens = Vec::new();
+    loop {
+        let page = pacer
+            .call(ApiCategory::Rooms, || {
+                client.list_rooms(&request, token.as_deref())
+            })
+            .await
+            .result?;
+        all.extend(page.rooms);
+        if all.len() > cap {
+            return Err(IvsChatError::TooManyResults { cap });
+        }
+        match page.next_token {
+            Some(next) if !seen_tokens.contains(&next) => {
+                seen_tokens.push(next.clone());
+                token = Some(next);
+            }
+            Some(_) => {
+                return Err(IvsChatError::Unknown {
+                    code: None,
+                    message: "the service repeated a pagination token".into(),
+                });
+            }
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Every logging configuration in the account and Region, paging within the
+/// logging-configuration rate. Fails rather than return more than `cap`.
+pub async fn list_all_logging_configurations_paced(
+    client: &ChatClient,
+    pacer: &Pacer,
+    cap: usize,
+) -> Result<Vec<LoggingConfiguration>, IvsChatError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    let mut seen_tokens = Vec::new();
+    loop {
+        let page = pacer
+            .call(ApiCategory::LoggingConfigurations, || {
+                client.list_logging_configurations(None, token.as_deref())
+            })
+            .await
+            .result?;
+        all.extend(page.logging_configurations);
+        if all.len() > cap {
+            return Err(IvsChatError::TooManyResults { cap });
+        }
+        match page.next_token {
+            Some(next) if !seen_tokens.contains(&next) => {
+                seen_tokens.push(next.clone());
+                token = Some(next);
+            }
+            Some(_) => {
+                return Err(IvsChatError::Unknown {
+                    code: None,
+                    message: "the service repeated a pagination token".into(),
+                });
+            }
+            None => return Ok(all),
+        }
+    }
+}
+
+/// True when `tags` mark a resource the provisioner owns for `deployment`: this deployment's
+/// tag and a spec key, and not a stream room (those belong to the stream lifecycle).
+pub fn is_spec_managed(
+    tags: &std::collections::BTreeMap<String, String>,
+    deployment: &str,
+) -> bool {
+    is_managed_by(tags, deployment)
+        && tags.contains_key(RESOURCE_KEY_TAG)
+        && !tags.contains_key(CHANNEL_TAG)
+}
+
+/// What exists now, as far as the provisioner is concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CurrentState {
+    /// The rooms this deployment manages by spec key, with all their settings.
+    pub rooms: Vec<Room>,
+    /// The logging configurations this deployment manages by spec key.
+    pub logging_configurations: Vec<LoggingConfiguration>,
+    /// Rooms left alone (other deployments', stream rooms, hand-made ones).
+    pub other_rooms: usize,
+    /// Logging configurations left alone.
+    pub other_logging_configurations: usize,
+}
+
+/// Reads the current state for `deployment`: lists everything, then GetRoom for each managed
+/// room (ListRooms does not report message limits).
+pub async fn read_current_state(
+    client: &ChatClient,
+    pacer: &Pacer,
+    deployment: &str,
+) -> Result<CurrentState, IvsChatError> {
+    let logging = list_all_logging_configurations_paced(client, pacer, INVENTORY_CAP).await?;
+    let summaries = list_all_rooms_paced(client, pacer, INVENTORY_CAP).await?;
+    let mut state = CurrentState::default();
+    for lc in logging {
+        if is_spec_managed(&lc.tags, deployment) {
+            state.logging_configurations.push(lc);
+        } else {
+            state.other_logging_configurations += 1;
+        }
+    }
+    for summary in summaries {
+        if !is_spec_managed(&summary.tags, deployment) {
+            state.other_rooms += 1;
+            continue;
+        }
+        let fetched = pacer
+            .call(ApiCategory::Rooms, || client.get_room(&summary.arn))
+            .await
+            .result;
+        match fetched {
+            Ok(room) => state.rooms.push(room),
+            // Deleted between the list and the get: it no longer exists.
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(state)
+}

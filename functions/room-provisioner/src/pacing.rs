@@ -1,0 +1,336 @@
+//! Staying within IVS Chat's control-plane rates (contract §3) and retrying what may succeed
+//! later.
+//!
+//! Each category of operation has its own [`RateLimiter`] that spaces calls evenly; a
+//! [`Pacer`] bundles the three limiters with a bounded [`RetryPolicy`] that retries only
+//! failures for which [`IvsChatError::is_retryable`] is true, backing off exponentially.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ivschat_api::IvsChatError;
+use serde::Serialize;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// Spaces calls so that no more than `per_second` start in any second, evenly apart.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    next_free: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    /// A limiter allowing `per_second` calls per second (at least one).
+    pub fn per_second(per_second: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next_free: Mutex::new(None),
+        }
+    }
+
+    /// The spacing between two calls.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Waits until the next call may start, and reserves that slot.
+    pub async fn acquire(&self) {
+        let wait_until = {
+            let mut next_free = self.next_free.lock().await;
+            let now = Instant::now();
+            let slot = next_free.map_or(now, |t| t.max(now));
+            *next_free = Some(slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(wait_until).await;
+    }
+}
+
+/// The control-plane categories that IVS Chat rate-limits separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiCategory {
+    /// CreateRoom, DeleteRoom, GetRoom, ListRooms, UpdateRoom: 5 per second.
+    Rooms,
+    /// Create/Delete/Get/List/UpdateLoggingConfiguration: 3 per second.
+    LoggingConfigurations,
+    /// ListTagsForResource, TagResource, UntagResource: 10 per second.
+    Tags,
+    /// SendEvent, DeleteMessage, DisconnectUser: 100 per second.
+    Messaging,
+}
+
+/// Calls per second allowed in each category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlPlaneRates {
+    /// Room operations.
+    pub rooms: u32,
+    /// Logging-configuration operations.
+    pub logging_configurations: u32,
+    /// Tag operations.
+    pub tags: u32,
+    /// SendEvent and the other messaging operations.
+    pub messaging: u32,
+}
+
+impl Default for ControlPlaneRates {
+    /// The service quotas: 5, 3, 10 and 100 per second.
+    fn default() -> Self {
+        Self {
+            rooms: 5,
+            logging_configurations: 3,
+            tags: 10,
+            messaging: 100,
+        }
+    }
+}
+
+/// How often and how patiently a failed call is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included (at least 1).
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled after each further failure.
+    pub base_delay: Duration,
+    /// Longest wait between attempts.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, waiting 200 ms, 400 ms, 800 ms (at most 2 s).
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt number `attempt` (1-based).
+    pub fn delay_after(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// The result of a paced call and how many attempts it took.
+#[derive(Debug)]
+pub struct Attempted<T> {
+    /// The last attempt's result.
+    pub result: Result<T, IvsChatError>,
+    /// Attempts made (1 when the first succeeded or failed for good).
+    pub attempts: u32,
+}
+
+/// One rate limiter per category plus the retry policy: everything a caller needs to call IVS
+/// Chat politely. Build one per invocation or share one per cold start.
+#[derive(Debug)]
+pub struct Pacer {
+    rooms: RateLimiter,
+    logging_configurations: RateLimiter,
+    tags: RateLimiter,
+    messaging: RateLimiter,
+    retry: RetryPolicy,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Self::new(ControlPlaneRates::default(), RetryPolicy::default())
+    }
+}
+
+impl Pacer {
+    /// A pacer with these rates and this retry policy.
+    pub fn new(rates: ControlPlaneRates, retry: RetryPolicy) -> Self {
+        Self {
+            rooms: RateLimiter::per_second(rates.rooms),
+            logging_configurations: RateLimiter::per_second(rates.logging_configurations),
+            tags: RateLimiter::per_second(rates.tags),
+            messaging: RateLimiter::per_second(rates.messaging),
+            retry,
+        }
+    }
+
+    /// The limiter for `category`.
+    pub fn limiter(&self, category: ApiCategory) -> &RateLimiter {
+        match category {
+            ApiCategory::Rooms => &self.rooms,
+            ApiCategory::LoggingConfigurations => &self.logging_configurations,
+            ApiCategory::Tags => &self.tags,
+            ApiCategory::Messaging => &self.messaging,
+        }
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// Calls `operation` within `category`'s rate, retrying retryable failures with backoff up
+    /// to the policy's attempts. Every attempt waits for its own rate slot.
+    pub async fn call<T, F, Fut>(&self, category: ApiCategory, mut operation: F) -> Attempted<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, IvsChatError>>,
+    {
+        let max_attempts = self.retry.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.limiter(category).acquire().await;
+            let result = operation().await;
+            match result {
+                Err(error) if error.is_retryable() && attempt < max_attempts => {
+                    tracing::warn!(
+                        category = ?category,
+                        attempt,
+                        error_kind = error.kind(),
+                        "retryable IVS Chat failure; backing off"
+                    );
+                    tokio::time::sleep(self.retry.delay_after(attempt)).await;
+                }
+                result => {
+                    return Attempted {
+                        result,
+                        attempts: attempt,
+                    };
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    fn throttled() -> IvsChatError {
+        IvsChatError::Throttling {
+            message: "slow down".into(),
+            resource_id: String::new(),
+            resource_type: String::new(),
+            limit: 5,
+        }
+    }
+
+    fn fast_retry(max_attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+        }
+    }
+
+    fn fast_rates() -> ControlPlaneRates {
+        ControlPlaneRates {
+            rooms: 1000,
+            logging_configurations: 1000,
+            tags: 1000,
+            messaging: 1000,
+        }
+    }
+
+    #[tokio::test]
+    async fn limiter_spaces_calls_by_its_interval() {
+        // GIVEN a limiter of 20 calls per second (50 ms apart)
+        let limiter = RateLimiter::per_second(20);
+        let start = Instant::now();
+        // WHEN five calls acquire a slot
+        for _ in 0..5 {
+            limiter.acquire().await;
+        }
+        // THEN the fifth started no earlier than four intervals after the first
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(200), "took {elapsed:?}");
+        assert!(elapsed < Duration::from_millis(1000), "took {elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn default_rates_follow_the_service_quotas() {
+        // GIVEN the default pacer WHEN its limiters are inspected THEN they match contract §3
+        let pacer = Pacer::default();
+        assert_eq!(
+            pacer.limiter(ApiCategory::Rooms).interval(),
+            Duration::from_millis(200)
+        );
+        assert_eq!(
+            pacer.limiter(ApiCategory::LoggingConfigurations).interval(),
+            Duration::from_secs(1) / 3
+        );
+        assert_eq!(
+            pacer.limiter(ApiCategory::Tags).interval(),
+            Duration::from_millis(100)
+        );
+    }
+
+    #[tokio::test]
+    async fn retries_throttling_until_it_succeeds() {
+        // GIVEN an operation throttled twice, then successful
+        let pacer = Pacer::new(fast_rates(), fast_retry(4));
+        let calls = AtomicU32::new(0);
+        // WHEN it is called through the pacer
+        let outcome = pacer
+            .call(ApiCategory::Rooms, || async {
+                if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+                    Err(throttled())
+                } else {
+                    Ok("done")
+                }
+            })
+            .await;
+        // THEN the third attempt's success is returned
+        assert_eq!(outcome.result, Ok("done"));
+        assert_eq!(outcome.attempts, 3);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_the_last_attempt() {
+        // GIVEN an operation that is always throttled and a 3-attempt policy
+        let pacer = Pacer::new(fast_rates(), fast_retry(3));
+        // WHEN it is called
+        let outcome: Attempted<()> = pacer
+            .call(ApiCategory::Tags, || async { Err(throttled()) })
+            .await;
+        // THEN it fails with the throttling error after exactly 3 attempts
+        assert_eq!(outcome.attempts, 3);
+        assert_eq!(outcome.result.map_err(|e| e.kind()), Err("Throttling"));
+    }
+
+    #[tokio::test]
+    async fn does_not_retry_what_cannot_succeed() {
+        // GIVEN an operation failing with a not-found error
+        let pacer = Pacer::new(fast_rates(), fast_retry(5));
+        let calls = AtomicU32::new(0);
+        // WHEN it is called
+        let outcome: Attempted<()> = pacer
+            .call(ApiCategory::Rooms, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(IvsChatError::ResourceNotFound {
+                    message: "gone".into(),
+                    resource_id: "x".into(),
+                    resource_type: "ROOM".into(),
+                })
+            })
+            .await;
+        // THEN it was attempted once
+        assert_eq!(outcome.attempts, 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+        };
+        assert_eq!(policy.delay_after(1), Duration::from_millis(100));
+        assert_eq!(policy.delay_after(2), Duration::from_millis(200));
+        assert_eq!(policy.delay_after(3), Duration::from_millis(350));
+    }
+}

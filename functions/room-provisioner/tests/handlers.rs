@@ -1,0 +1,151 @@
+//! The Lambda entry points with the committed event fixtures: the schedule's input and the
+//! `POST /provision` webhook.
+
+mod common;
+
+use common::{DEPLOYMENT, client, desired, emulator, fast_pacer};
+use http::StatusCode;
+use lambda_http::Body;
+use room_provisioner::ProvisionerConfig;
+use room_provisioner::handler::{ScheduledRun, handle_provision_request, handle_scheduled};
+use serde_json::Value;
+
+const SPEC: &str = "[rooms.lobby]\nmaximumMessageLength = 200\n";
+
+fn config() -> ProvisionerConfig {
+    ProvisionerConfig {
+        deployment: DEPLOYMENT.into(),
+        region: "us-east-1".into(),
+        spec_source: "test".into(),
+        desired: desired(SPEC),
+        admin_roles: vec!["admin".into()],
+    }
+}
+
+fn request(fixture: &str) -> lambda_http::Request {
+    lambda_http::request::from_str(fixture).expect("fixture is an HTTP API request")
+}
+
+fn json_body(body: &Body) -> Value {
+    serde_json::from_slice(body.as_ref()).expect("JSON body")
+}
+
+#[test]
+fn schedule_inputs_deserialize_and_unknown_fields_are_refused() {
+    let apply: ScheduledRun = serde_json::from_str(include_str!(
+        "../../../events/room-provisioner/scheduled.json"
+    ))
+    .expect("valid");
+    let dry: ScheduledRun = serde_json::from_str(include_str!(
+        "../../../events/room-provisioner/scheduled-dry-run.json"
+    ))
+    .expect("valid");
+    assert!(!apply.dry_run && dry.dry_run);
+    assert!(serde_json::from_str::<ScheduledRun>("{}").is_ok_and(|r| !r.dry_run));
+    assert!(serde_json::from_str::<ScheduledRun>(r#"{"dryrun": true}"#).is_err());
+}
+
+#[tokio::test]
+async fn scheduled_run_applies_the_spec() {
+    let emulator = emulator().await;
+    let report = handle_scheduled(
+        &client(&emulator),
+        &fast_pacer(),
+        &config(),
+        ScheduledRun { dry_run: false },
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report.totals.applied, 1);
+    assert_eq!(emulator.rooms()[0].maximum_message_length, 200);
+}
+
+#[tokio::test]
+async fn provision_dry_run_answers_the_plan_and_creates_nothing() {
+    // GIVEN an admin's dry-run request WHEN handled
+    let emulator = emulator().await;
+    let response = handle_provision_request(
+        &client(&emulator),
+        &fast_pacer(),
+        &config(),
+        request(include_str!(
+            "../../../events/room-provisioner/provision-dry-run.json"
+        )),
+    )
+    .await;
+    // THEN 200 with the planned step, and nothing exists
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_body(response.body());
+    assert_eq!(body["dry_run"], true);
+    assert_eq!(body["steps"][0]["action"], "create_room");
+    assert_eq!(body["steps"][0]["outcome"]["status"], "planned");
+    assert!(emulator.rooms().is_empty());
+}
+
+#[tokio::test]
+async fn provision_apply_creates_the_rooms() {
+    let emulator = emulator().await;
+    let response = handle_provision_request(
+        &client(&emulator),
+        &fast_pacer(),
+        &config(),
+        request(include_str!(
+            "../../../events/room-provisioner/provision-apply.json"
+        )),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response.body())["totals"]["applied"], 1);
+    assert_eq!(emulator.rooms().len(), 1);
+}
+
+#[tokio::test]
+async fn provision_without_the_admin_role_is_forbidden() {
+    let emulator = emulator().await;
+    let response = handle_provision_request(
+        &client(&emulator),
+        &fast_pacer(),
+        &config(),
+        request(include_str!(
+            "../../../events/room-provisioner/provision-not-admin.json"
+        )),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        json_body(response.body())["error"]["code"],
+        "RoleNotAllowed"
+    );
+    assert!(emulator.rooms().is_empty());
+}
+
+#[tokio::test]
+async fn provision_with_a_non_boolean_dry_run_names_the_field() {
+    let emulator = emulator().await;
+    let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json")
+        .replace(r#"{\"dry_run\": true}"#, r#"{\"dry_run\": \"yes\"}"#);
+    let response = handle_provision_request(
+        &client(&emulator),
+        &fast_pacer(),
+        &config(),
+        request(&fixture),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_body(response.body())["error"]["field"], "dry_run");
+}
+
+#[tokio::test]
+async fn provision_with_get_is_method_not_allowed() {
+    let emulator = emulator().await;
+    let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json")
+        .replace(r#""method": "POST""#, r#""method": "GET""#);
+    let response = handle_provision_request(
+        &client(&emulator),
+        &fast_pacer(),
+        &config(),
+        request(&fixture),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
