@@ -1,0 +1,35 @@
+//! What every API Gateway HTTP API (payload v2) Lambda of this toolkit shares.
+//!
+//! A function built on this crate reads its configuration once with [`config::ConfigReader`],
+//! then for each request: answers CORS preflights with [`cors::CorsPolicy`], picks its route
+//! with [`routing::RoutePattern`], identifies the caller from the JWT authorizer's claims
+//! ([`identity::CallerIdentity`]) or checks a signed webhook ([`signature::WebhookSecret`]),
+//! reads the JSON body field by field ([`body::JsonObject`]), checks the room with
+//! [`rooms::ManagedRooms`] and answers with [`response::json_response`] or an [`ApiError`],
+//! whose JSON body never carries internal detail:
+//!
+//! ```json
+//! {"error":{"code":"InvalidInput","message":"sessionDurationInMinutes: must be between 1 and 60","field":"sessionDurationInMinutes"}}
+//! ```
+
+pub mod body;
+pub mod claims;
+pub mod config;
+pub mod cors;
+pub mod error;
+pub mod identity;
+pub mod response;
+pub mod rooms;
+pub mod routing;
+pub mod signature;
+
+pub use body::JsonObject;
+pub use claims::{JwtClaims, parse_claim_list};
+pub use config::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
+pub use cors::CorsPolicy;
+pub use error::{ApiError, ErrorCode};
+pub use identity::{CallerIdentity, ClaimNames};
+pub use response::json_response;
+pub use rooms::{ManagedRooms, RoomAccessError, RoomCacheSettings, RoomScope};
+pub use routing::{PathParams, RoutePattern, request_id, request_path};
+pub use signature::{Clock, FixedClock, SignatureError, SystemClock, WebhookSecret};

@@ -1,0 +1,288 @@
+//! Minting chat tokens: what a caller may ask for ([`ChatTokenRequest`]), what they get
+//! ([`TokenIssuer::issue`]), and why they may be refused ([`TokenError`]). Nothing here knows
+//! about Lambda or HTTP beyond the error mapping.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+
+use http_api::{ApiError, CallerIdentity, ErrorCode, JsonObject, ManagedRooms, RoomAccessError};
+use ivschat_api::model::{Capability, ChatToken, CreateChatTokenRequest};
+use ivschat_api::{ChatClient, IvsChatError, RoomArn, Violation};
+
+use crate::config::DEFAULT_SESSION_MINUTES;
+use crate::roles::RoleCapabilities;
+
+/// The token attribute holding the caller's display name.
+pub const DISPLAY_NAME_ATTRIBUTE: &str = "displayName";
+/// The token attribute holding the caller's recognised roles, comma-separated.
+pub const ROLE_ATTRIBUTE: &str = "role";
+/// Longest display name copied into a token, in code points (token attributes are limited to
+/// 1 KB in all).
+pub const MAX_DISPLAY_NAME_CHARS: usize = 128;
+
+/// What the caller may ask for in the (optional) JSON body. Identity, roles and attributes are
+/// never read from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatTokenRequest {
+    /// A subset of the capabilities the caller's roles allow; `None` means all of them.
+    pub capabilities: Option<BTreeSet<Capability>>,
+    /// Session length in minutes; `None` means the default (60, capped at the maximum).
+    pub session_duration_in_minutes: Option<i64>,
+}
+
+impl ChatTokenRequest {
+    /// The body fields accepted.
+    pub const FIELDS: [&'static str; 2] = ["capabilities", "sessionDurationInMinutes"];
+
+    /// Reads the body: unknown fields, unknown capabilities and a duration outside
+    /// 1–`max_session_minutes` are refused naming the field.
+    pub fn from_json(body: &JsonObject, max_session_minutes: i64) -> Result<Self, Violation> {
+        body.reject_unknown_fields(&Self::FIELDS)?;
+        let capabilities = body
+            .optional_string_list("capabilities")?
+            .map(|names| {
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| Capability::parse(&format!("capabilities[{i}]"), name))
+                    .collect::<Result<BTreeSet<_>, _>>()
+            })
+            .transpose()?;
+        let session_duration_in_minutes = body.optional_integer("sessionDurationInMinutes")?;
+        if let Some(minutes) = session_duration_in_minutes
+            && !(1..=max_session_minutes).contains(&minutes)
+        {
+            return Err(Violation::new(
+                "sessionDurationInMinutes",
+                format!("must be between 1 and {max_session_minutes}"),
+            ));
+        }
+        Ok(Self {
+            capabilities,
+            session_duration_in_minutes,
+        })
+    }
+}
+
+/// Why no token was issued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// None of the caller's roles is in the role map.
+    #[error("none of the caller's roles may hold a chat token")]
+    NoRecognisedRole,
+    /// The body asked for a capability the caller's roles do not allow.
+    #[error("capability {0} is not allowed for the caller's roles")]
+    CapabilityNotAllowed(Capability),
+    /// The ban list refused the caller in this room.
+    #[error("the caller may not join this room")]
+    Banned,
+    /// The room may not be used.
+    #[error(transparent)]
+    Room(#[from] RoomAccessError),
+    /// The ban list could not be checked.
+    #[error("ban list unavailable: {0}")]
+    BanListUnavailable(String),
+    /// CreateChatToken failed.
+    #[error("CreateChatToken failed: {0}")]
+    Chat(#[from] IvsChatError),
+}
+
+impl From<TokenError> for ApiError {
+    /// 403 for role, capability and ban refusals; the room and upstream mappings otherwise.
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::NoRecognisedRole => ApiError::new(
+                ErrorCode::RoleNotAllowed,
+                "none of your roles may join chat rooms",
+            ),
+            TokenError::CapabilityNotAllowed(capability) => ApiError::new(
+                ErrorCode::CapabilityNotAllowed,
+                format!("capabilities: {capability} is not allowed for your roles"),
+            )
+            .with_field("capabilities"),
+            TokenError::Banned => {
+                ApiError::new(ErrorCode::UserNotAllowed, "you may not join this room")
+            }
+            TokenError::Room(error) => error.into(),
+            TokenError::BanListUnavailable(detail) => {
+                tracing::warn!(%detail, "ban list check failed");
+                ApiError::upstream_failure()
+            }
+            TokenError::Chat(error) => ApiError::from_chat_error(&error),
+        }
+    }
+}
+
+/// The future a [`BanList`] check returns.
+pub type BanCheck<'a> = Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'a>>;
+
+/// Decides whether a user is banned from a room. Bans that outlive a disconnect are refused
+/// here, before any token is minted (DisconnectUser alone does not ban; contract §8.9).
+pub trait BanList: Send + Sync {
+    /// True when `user_id` may not join `room`; an `Err` (the store's failure, for logs) turns
+    /// into 502.
+    fn is_banned<'a>(&'a self, room: &'a RoomArn, user_id: &'a str) -> BanCheck<'a>;
+}
+
+/// The ban list used until bans exist: nobody is banned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBans;
+
+impl BanList for NoBans {
+    fn is_banned<'a>(&'a self, _room: &'a RoomArn, _user_id: &'a str) -> BanCheck<'a> {
+        Box::pin(std::future::ready(Ok(false)))
+    }
+}
+
+/// A token issued, with what it grants (for logs and tests; the token's Debug hides it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The token and its expiry times.
+    pub token: ChatToken,
+    /// The room it admits to.
+    pub room: RoomArn,
+    /// The capabilities it carries.
+    pub capabilities: Vec<Capability>,
+    /// The session length asked of IVS Chat.
+    pub session_duration_in_minutes: i64,
+}
+
+/// Issues chat tokens: role → capabilities, managed-room check, ban check, CreateChatToken.
+pub struct TokenIssuer {
+    client: ChatClient,
+    rooms: ManagedRooms,
+    roles: RoleCapabilities,
+    max_session_minutes: i64,
+    bans: Box<dyn BanList>,
+}
+
+impl TokenIssuer {
+    /// An issuer calling IVS Chat through `client`, checking rooms with `rooms`, with no bans.
+    pub fn new(
+        client: ChatClient,
+        rooms: ManagedRooms,
+        roles: RoleCapabilities,
+        max_session_minutes: i64,
+    ) -> Self {
+        Self {
+            client,
+            rooms,
+            roles,
+            max_session_minutes,
+            bans: Box::new(NoBans),
+        }
+    }
+
+    /// The same issuer consulting `bans` before minting.
+    pub fn with_ban_list(mut self, bans: impl BanList + 'static) -> Self {
+        self.bans = Box::new(bans);
+        self
+    }
+
+    /// A token for `caller` in room `room_id` (the 12-character id), as `request` asks within
+    /// what the caller's roles allow. Checks, in order: a recognised role, the capabilities
+    /// asked for, the room (exists, managed by this deployment), the ban list; then calls
+    /// CreateChatToken with attributes set here (display name, roles).
+    pub async fn issue(
+        &self,
+        caller: &CallerIdentity,
+        room_id: &str,
+        request: &ChatTokenRequest,
+    ) -> Result<IssuedToken, TokenError> {
+        let granted = self
+            .roles
+            .grant(&caller.roles)
+            .ok_or(TokenError::NoRecognisedRole)?;
+        let capabilities = match &request.capabilities {
+            None => granted.capabilities.clone(),
+            Some(asked) => {
+                if let Some(extra) = asked.difference(&granted.capabilities).next() {
+                    return Err(TokenError::CapabilityNotAllowed(*extra));
+                }
+                asked.clone()
+            }
+        };
+        let session_duration_in_minutes = request
+            .session_duration_in_minutes
+            .unwrap_or(DEFAULT_SESSION_MINUTES)
+            .min(self.max_session_minutes);
+        let room = self.rooms.resolve("roomId", room_id).await?;
+        if self
+            .bans
+            .is_banned(&room, &caller.user_id)
+            .await
+            .map_err(TokenError::BanListUnavailable)?
+        {
+            return Err(TokenError::Banned);
+        }
+        let mut attributes = BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), granted.roles.join(","))]);
+        if let Some(name) = &caller.display_name {
+            attributes.insert(
+                DISPLAY_NAME_ATTRIBUTE.to_owned(),
+                name.chars().take(MAX_DISPLAY_NAME_CHARS).collect(),
+            );
+        }
+        let capabilities: Vec<Capability> = capabilities.into_iter().collect();
+        let token = self
+            .client
+            .create_chat_token(&CreateChatTokenRequest {
+                room: room.clone(),
+                user_id: caller.user_id.clone(),
+                capabilities: capabilities.clone(),
+                session_duration_in_minutes: Some(session_duration_in_minutes),
+                attributes,
+            })
+            .await?;
+        Ok(IssuedToken {
+            token,
+            room,
+            capabilities,
+            session_duration_in_minutes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str) -> JsonObject {
+        JsonObject::from_body(text.as_bytes()).expect("object")
+    }
+
+    #[test]
+    fn empty_body_asks_for_defaults() {
+        assert_eq!(
+            ChatTokenRequest::from_json(&body(""), 60),
+            Ok(ChatTokenRequest::default())
+        );
+    }
+
+    #[test]
+    fn duration_beyond_the_configured_maximum_is_refused() {
+        let error = ChatTokenRequest::from_json(&body(r#"{"sessionDurationInMinutes":61}"#), 60)
+            .expect_err("too long");
+        assert_eq!(error.field, "sessionDurationInMinutes");
+        assert_eq!(error.rule, "must be between 1 and 60");
+    }
+
+    #[test]
+    fn unknown_capability_names_the_element() {
+        let error = ChatTokenRequest::from_json(
+            &body(r#"{"capabilities":["SEND_MESSAGE","BAN_USER"]}"#),
+            60,
+        )
+        .expect_err("unknown");
+        assert_eq!(error.field, "capabilities[1]");
+    }
+
+    #[test]
+    fn body_fields_for_identity_are_refused() {
+        for field in ["userId", "attributes", "role"] {
+            let text = format!(r#"{{"{field}":"x"}}"#);
+            let error = ChatTokenRequest::from_json(&body(&text), 60).expect_err("refused");
+            assert_eq!(error.field, field);
+        }
+    }
+}
