@@ -17,7 +17,8 @@ Prints `listening on http://HOST:PORT` on stdout once it accepts requests, then 
 per request on stderr (filter with RUST_LOG, default info).
 
 OPTIONS:
-    --bind ADDR                        Address to listen on [default: 127.0.0.1:0, any free port]
+    --bind ADDR                        IP:PORT or localhost:PORT to listen on
+                                       [default: 127.0.0.1:0, any free port]
     --region REGION                    Region in ARNs and signatures [default: us-east-1]
     --account-id ID                    12-digit account id in ARNs [default: 123456789012]
     --room-quota N                     Rooms before CreateRoom answers 402 [default: 50000]
@@ -109,7 +110,12 @@ where
             "-V" | "--version" => return Ok(CliCommand::Version),
             "--bind" => {
                 let text = value(&flag)?;
-                config.bind = text.parse::<SocketAddr>().map_err(|e| {
+                // `localhost` is the one host name worth accepting: it needs no resolver.
+                let numeric = match text.strip_prefix("localhost:") {
+                    Some(port) => format!("127.0.0.1:{port}"),
+                    None => text.clone(),
+                };
+                config.bind = numeric.parse::<SocketAddr>().map_err(|e| {
                     invalid(
                         &flag,
                         &text,
@@ -209,6 +215,10 @@ mod tests {
         ]);
         // THEN each lands in the configuration
         assert_eq!(config.bind.port(), 4510);
+        assert_eq!(
+            run(&["--bind", "localhost:7"]).bind.to_string(),
+            "127.0.0.1:7"
+        );
         assert_eq!(config.region, "eu-west-1");
         assert_eq!(config.account_id, "210987654321");
         assert_eq!(config.quotas.rooms, 3);
