@@ -1,0 +1,149 @@
+//! Public evasion suite: every normalisation step, each case asserting the verdict and the span
+//! of original text that matched. Uses the built-in default policy and its default profile.
+
+use std::collections::BTreeMap;
+
+use ivschat_moderation::{Decision, MessageContext, PolicySet, RuleKind, Verdict};
+
+fn decide(policy: &PolicySet, content: &str) -> Decision {
+    let attributes = BTreeMap::new();
+    policy
+        .profile_for_room("room-without-profile")
+        .decide(&MessageContext {
+            content,
+            user_id: "viewer-1",
+            sender_attributes: &attributes,
+        })
+}
+
+/// (step, message, the original text the term match must cover exactly)
+const DENIED: &[(&str, &str, &str)] = &[
+    ("plain", "what the fuck", "fuck"),
+    ("case folding", "WHAT THE FUCK", "FUCK"),
+    (
+        "zero-width joiner",
+        "you a\u{200d}sshole",
+        "a\u{200d}sshole",
+    ),
+    ("zero-width space", "fu\u{200b}ck off", "fu\u{200b}ck"),
+    ("soft hyphen", "sh\u{ad}it", "sh\u{ad}it"),
+    ("word joiner", "f\u{2060}uck", "f\u{2060}uck"),
+    ("variation selector", "f\u{fe0f}uck", "f\u{fe0f}uck"),
+    ("greek lookalike in latin word", "fυck", "fυck"),
+    ("cyrillic lookalikes in latin word", "ѕһіt", "ѕһіt"),
+    ("cyrillic lookalike single letter", "fuсk this", "fuсk"),
+    ("all-cyrillic lookalike word", "ѕһіт", "ѕһіт"),
+    ("small capitals", "ꜰᴜᴄᴋ", "ꜰᴜᴄᴋ"),
+    ("fullwidth", "ｆｕｃｋ", "ｆｕｃｋ"),
+    ("fullwidth capitals", "ＳＨＩＴ", "ＳＨＩＴ"),
+    ("mathematical bold", "𝐟𝐮𝐜𝐤", "𝐟𝐮𝐜𝐤"),
+    ("mathematical fraktur", "𝔣𝔲𝔠𝔨", "𝔣𝔲𝔠𝔨"),
+    ("circled", "ⓕⓤⓒⓚ", "ⓕⓤⓒⓚ"),
+    ("negative circled", "🅕🅤🅒🅚", "🅕🅤🅒🅚"),
+    ("parenthesized", "⒡⒰⒞⒦", "⒡⒰⒞⒦"),
+    ("superscript", "ᶠᵘᶜᵏ", "ᶠᵘᶜᵏ"),
+    ("combining acute", "f\u{301}uck", "f\u{301}uck"),
+    ("precomposed accents", "fùçk", "fùçk"),
+    (
+        "vietnamese-style stacked accents",
+        "f\u{301}ủçk",
+        "f\u{301}ủçk",
+    ),
+    (
+        "zalgo",
+        "f\u{338}\u{322}u\u{335}\u{321}c\u{337}k",
+        "f\u{338}\u{322}u\u{335}\u{321}c\u{337}k",
+    ),
+    ("spaced letters", "f u c k you", "f u c k"),
+    ("dotted letters", "f.u.c.k", "f.u.c.k"),
+    ("mixed separators", "f_u-c_k", "f_u-c_k"),
+    ("spaced letters of a whole-word term", "what a s s", "a s s"),
+    ("repeated letters", "fuuuuuck", "fuuuuuck"),
+    ("repeated letters in whole-word term", "shiiiit", "shiiiit"),
+    (
+        "repeated letters keep the pattern's doubles",
+        "aaassss",
+        "aaassss",
+    ),
+    ("concatenation", "fuckface", "fuckface"),
+    (
+        "concatenation inside a long word",
+        "wordsbeforefuckandafter",
+        "wordsbeforefuckandafter",
+    ),
+    ("trailing digit", "fuck1", "fuck1"),
+    (
+        "trailing digits stay in a prefix-term span",
+        "bitch99",
+        "bitch99",
+    ),
+    ("trailing digits end a whole-word term", "ass99", "ass"),
+    ("leet digit", "sh1t", "sh1t"),
+    ("leet dollar", "$hit", "$hit"),
+    ("leet dollars at the end", "a$$", "a$$"),
+    ("leet digit in slur", "b1tch", "b1tch"),
+    ("leet digits", "n1gg3r", "n1gg3r"),
+    ("leet exclamation", "sh!t", "sh!t"),
+    ("apostrophe inside", "f'u'c'k", "f'u'c'k"),
+    ("masked with asterisk", "f*ck", "f*ck"),
+    ("masked twice", "f**k you", "f**k"),
+    ("masked tail", "mother******", "mother******"),
+    ("reversed", "kcuf", "kcuf"),
+    ("bidi override", "\u{202e}kcuf", "kcuf"),
+    ("suffix wildcard", "bullshit", "bullshit"),
+    ("prefix wildcard", "shitty stream", "shitty"),
+];
+
+#[test]
+fn denies_every_evasion_with_the_span_of_the_original_text() {
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let mut failures = Vec::new();
+    for &(step, message, expected_span) in DENIED {
+        let decision = decide(&policy, message);
+        let denied = matches!(decision.verdict, Verdict::Deny { .. });
+        let spans: Vec<&str> = decision
+            .hits
+            .iter()
+            .filter(|hit| hit.kind == RuleKind::Term)
+            .map(|hit| &message[hit.span.clone()])
+            .collect();
+        if !denied || !spans.contains(&expected_span) {
+            failures.push(format!(
+                "{step}: {message:?} → {:?}, spans {spans:?}, expected span {expected_span:?}",
+                decision.verdict
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn reports_category_severity_and_rule_for_a_term_hit() {
+    // GIVEN the default policy WHEN a slur is sent with leetspeak
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let decision = decide(&policy, "you n1gg3r");
+    // THEN the hit names the slur rule, category and severity, and the span
+    let hit = decision
+        .hits
+        .iter()
+        .find(|hit| hit.kind == RuleKind::Term)
+        .expect("a term hit");
+    assert_eq!(&*hit.rule, "slur");
+    assert_eq!(&*hit.category, "slur");
+    assert_eq!(hit.severity, ivschat_moderation::Severity::Severe);
+    assert_eq!(hit.span, 4..10);
+    assert_eq!(
+        decision.verdict,
+        Verdict::Deny {
+            reason: "Slurs are not allowed in this room.".into()
+        }
+    );
+}
+
+#[test]
+fn denies_spaced_out_profanity() {
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let decision = decide(&policy, "oh s h i t");
+    assert!(matches!(decision.verdict, Verdict::Deny { .. }));
+    assert_eq!(decision.hits[0].span, 3..10);
+}
