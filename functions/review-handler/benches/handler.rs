@@ -1,0 +1,49 @@
+//! The review handler from JSON in to JSON out, as the Lambda runtime drives it (minus the
+//! runtime's own HTTP exchange). EMF lines go to stdout, so run with stdout redirected:
+//! `cargo bench -p review-handler --bench handler -- --warm-up-time 1 --measurement-time 3 > /dev/null`
+//! and read the figures from `target/criterion`, or pass `--noplot` and keep stderr.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ivschat_moderation::PolicySet;
+use review_handler::handle_event;
+
+fn request_json(content: &str) -> String {
+    serde_json::json!({
+        "Content": content,
+        "MessageId": "A1b2C3d4E5f6",
+        "RoomArn": "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234",
+        "Attributes": {},
+        "Sender": {"Attributes": {"role": "viewer"}, "UserId": "viewer-17", "Ip": "203.0.113.10"}
+    })
+    .to_string()
+}
+
+fn handler(c: &mut Criterion) {
+    let policy = match PolicySet::builtin() {
+        Ok(policy) => policy,
+        Err(error) => panic!("built-in policy must compile: {error}"),
+    };
+    // 100 code points of ordinary chat.
+    let clean: String = "the stream was great today and everyone in chat had a good time watching the final boss fight again gg"
+        .chars()
+        .take(100)
+        .collect();
+    let dirty = clean.replacen("great", "f\u{200b}uck", 1);
+    let mut group = c.benchmark_group("handler_json_to_json");
+    for (name, content) in [("clean_100cp", &clean), ("dirty_100cp", &dirty)] {
+        let json = request_json(content);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
+                let response = handle_event(&policy, event).ok()?;
+                serde_json::to_string(&response).ok()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, handler);
+criterion_main!(benches);

@@ -1,0 +1,224 @@
+//! The IVS Chat message review handler, as plain functions testable without Lambda.
+//!
+//! [`handle_event`] takes the raw event (so a malformed one can still be logged with its
+//! `MessageId`), reviews it with the compiled policy and returns the exact reply for IVS Chat
+//! (contract §1.2–§1.3). It logs one structured line per decision and prints CloudWatch
+//! Embedded Metric Format (EMF) lines counting decisions by result and by category.
+
+use std::io::Write;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use ivschat_api::review::{ReviewRequest, ReviewResponse};
+use ivschat_moderation::{PolicySet, Review};
+use lambda_runtime::Diagnostic;
+use serde_json::Value;
+
+/// CloudWatch namespace of the EMF metrics.
+pub const METRICS_NAMESPACE: &str = "IvsChat/Review";
+
+/// Why an event could not be reviewed. IVS Chat then applies the room's `fallbackResult`.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewHandlerError {
+    /// The event is not a review request (missing or mistyped field, not an object).
+    #[error("malformed review event (MessageId {message_id:?}): {source}")]
+    MalformedEvent {
+        /// The event's `MessageId`, when it could be read.
+        message_id: Option<String>,
+        /// What was wrong with it.
+        source: serde_json::Error,
+    },
+}
+
+impl From<ReviewHandlerError> for Diagnostic {
+    fn from(error: ReviewHandlerError) -> Diagnostic {
+        let error_type = match error {
+            ReviewHandlerError::MalformedEvent { .. } => "MalformedEvent",
+        };
+        Diagnostic {
+            error_type: error_type.to_string(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Reviews one raw event: deserializes it, decides with the room's profile, logs the decision
+/// and prints its metrics. Fails only when the event is malformed (logged with its MessageId).
+pub fn handle_event(
+    policy: &PolicySet,
+    event: Value,
+) -> Result<ReviewResponse, ReviewHandlerError> {
+    let message_id = event
+        .get("MessageId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let request: ReviewRequest = match serde_json::from_value(event) {
+        Ok(request) => request,
+        Err(source) => {
+            tracing::error!(
+                message_id = message_id.as_deref().unwrap_or(""),
+                error = %source,
+                "malformed review event; IVS applies the room's fallbackResult"
+            );
+            return Err(ReviewHandlerError::MalformedEvent { message_id, source });
+        }
+    };
+    let started = Instant::now();
+    let review = policy.review(&request);
+    let micros = started.elapsed().as_secs_f64() * 1e6;
+    log_decision(&request, &review, micros);
+    let timestamp_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let metrics = metric_lines(&review, micros, timestamp_ms);
+    // One write per decision; a closed stdout must not fail the review.
+    let _ = std::io::stdout().lock().write_all(metrics.as_bytes());
+    Ok(review.response)
+}
+
+/// The room id (last segment of the room ARN).
+pub fn room_id(room_arn: &str) -> &str {
+    room_arn.rsplit('/').next().unwrap_or(room_arn)
+}
+
+/// Formats the rules that fired as `rule:action[start..end],...` only when a log line is written.
+struct RulesFired<'a>(&'a Review);
+
+impl std::fmt::Display for RulesFired<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, hit) in self.0.decision.hits.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            write!(
+                f,
+                "{}:{}[{}..{}]",
+                hit.rule,
+                hit.action.as_str(),
+                hit.span.start,
+                hit.span.end
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Formats the categories that fired, comma-separated, only when a log line is written.
+struct CategoriesFired<'a>(&'a Review);
+
+impl std::fmt::Display for CategoriesFired<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&categories(self.0).join(","))
+    }
+}
+
+fn log_decision(request: &ReviewRequest, review: &Review, micros: f64) {
+    tracing::info!(
+        message_id = %request.message_id,
+        room_id = room_id(&request.room_arn),
+        profile = %review.decision.profile,
+        result = review.response.review_result.as_str(),
+        rewritten = matches!(review.decision.verdict, ivschat_moderation::Verdict::Rewrite { .. }),
+        rules = %RulesFired(review),
+        categories = %CategoriesFired(review),
+        decision_us = micros,
+        "review decision"
+    );
+    tracing::debug!(message_id = %request.message_id, content = %request.content, "reviewed message text");
+}
+
+/// Categories of the rules that fired (sorted, unique).
+fn categories(review: &Review) -> Vec<&str> {
+    let mut categories: Vec<&str> = review
+        .decision
+        .hits
+        .iter()
+        .map(|hit| hit.category.as_ref())
+        .collect();
+    categories.sort_unstable();
+    categories.dedup();
+    categories
+}
+
+/// CloudWatch EMF lines for one decision (newline-terminated): one counting it by result (with
+/// its decision time), and one per category that fired, counting it by category and result.
+pub fn metric_lines(review: &Review, decision_micros: f64, timestamp_ms: u64) -> String {
+    use std::fmt::Write as _;
+    let result = review.response.review_result.as_str();
+    let mut out = String::with_capacity(512);
+    // Hand-written EMF: the values are ASCII result names, numbers and JSON-escaped categories.
+    let _ = writeln!(
+        out,
+        r#"{{"_aws":{{"Timestamp":{timestamp_ms},"CloudWatchMetrics":[{{"Namespace":"{METRICS_NAMESPACE}","Dimensions":[["Result"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}},{{"Name":"DecisionTime","Unit":"Microseconds"}}]}}]}},"Result":"{result}","Decisions":1,"DecisionTime":{decision_micros:.3}}}"#
+    );
+    for category in categories(review) {
+        let category = serde_json::to_string(category).unwrap_or_else(|_| "\"\"".to_string());
+        let _ = writeln!(
+            out,
+            r#"{{"_aws":{{"Timestamp":{timestamp_ms},"CloudWatchMetrics":[{{"Namespace":"{METRICS_NAMESPACE}","Dimensions":[["Category","Result"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}}]}}]}},"Category":{category},"Result":"{result}","Decisions":1}}"#
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(content: &str) -> Review {
+        let policy = PolicySet::builtin().expect("built-in policy compiles");
+        let request: ReviewRequest = serde_json::from_value(serde_json::json!({
+            "Content": content, "MessageId": "A1b2C3d4E5f6",
+            "RoomArn": "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234",
+            "Sender": {"UserId": "viewer-1"}
+        }))
+        .expect("valid request");
+        policy.review(&request)
+    }
+
+    #[test]
+    fn emits_one_emf_line_by_result_and_one_per_category() {
+        // GIVEN a denied message with profanity and a flagged link
+        let review = review("fuck this, see evil.example.com");
+        // WHEN its metrics are formatted
+        let text = metric_lines(&review, 12.5, 1_700_000_000_000);
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+            .collect();
+        // THEN the first counts the decision by result, the others by category and result
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["Result"], "DENY");
+        assert_eq!(lines[0]["Decisions"], 1);
+        assert_eq!(lines[0]["DecisionTime"], 12.5);
+        assert_eq!(
+            lines[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            METRICS_NAMESPACE
+        );
+        assert_eq!(lines[0]["_aws"]["Timestamp"], 1_700_000_000_000u64);
+        assert_eq!(lines[1]["Category"], "link");
+        assert_eq!(lines[2]["Category"], "profanity");
+        assert_eq!(
+            lines[2]["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0],
+            serde_json::json!(["Category", "Result"])
+        );
+    }
+
+    #[test]
+    fn formats_rules_fired_with_action_and_span() {
+        let review = review("what the fuck");
+        assert_eq!(
+            RulesFired(&review).to_string(),
+            "profanity-strong:deny[9..13]"
+        );
+        assert_eq!(CategoriesFired(&review).to_string(), "profanity");
+    }
+
+    #[test]
+    fn room_id_is_the_last_arn_segment() {
+        assert_eq!(
+            room_id("arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234"),
+            "abcdEFGH1234"
+        );
+        assert_eq!(room_id("plain-id"), "plain-id");
+    }
+}
