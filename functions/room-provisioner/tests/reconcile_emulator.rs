@@ -478,3 +478,28 @@ async fn report_serializes_each_step_with_its_outcome_and_totals() {
     assert_eq!(json["totals"]["applied"], 4);
     assert_eq!(json["dry_run"], false);
 }
+
+#[tokio::test]
+async fn stream_rooms_of_this_deployment_are_left_to_the_stream_lifecycle() {
+    // GIVEN a room this deployment's stream lifecycle created for a channel
+    let emulator = emulator().await;
+    let (client, pacer) = (client(&emulator), fast_pacer());
+    client
+        .create_room(&CreateRoomRequest {
+            tags: BTreeMap::from([
+                (DEPLOYMENT_TAG.to_owned(), DEPLOYMENT.to_owned()),
+                (RESOURCE_KEY_TAG.to_owned(), "stream-AbCd".to_owned()),
+                (
+                    ivschat_api::managed::CHANNEL_TAG.to_owned(),
+                    "arn:aws:ivs:us-east-1:123456789012:channel/AbCd".to_owned(),
+                ),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .expect("created");
+    // WHEN an empty spec with prune is reconciled THEN the stream room is not planned at all
+    let report = run(&client, &pacer, &desired("prune = true"), false).await;
+    assert!(report.steps.is_empty(), "{report:#?}");
+    assert_eq!(emulator.rooms().len(), 1);
+}
