@@ -351,7 +351,8 @@ impl From<sdk_error::ValidationException> for IvsChatError {
 }
 
 /// An error the operation's model does not list (e.g. throttling on CreateChatToken), mapped by
-/// its code so that retryability stays right.
+/// its code so that retryability stays right. Its members are filled in from the raw body by
+/// [`sdk_failure`] where the SDK could not parse them.
 pub(crate) fn unmodeled(err: &impl ProvideErrorMetadata) -> IvsChatError {
     let message = err.message().unwrap_or("no message").to_owned();
     let code = err.code().map(str::to_owned);
@@ -373,7 +374,90 @@ pub(crate) fn unmodeled(err: &impl ProvideErrorMetadata) -> IvsChatError {
             resource_id: empty(),
             resource_type: empty(),
         },
+        Some("ConflictException") => IvsChatError::Conflict {
+            message,
+            resource_id: empty(),
+            resource_type: empty(),
+        },
+        Some("ServiceQuotaExceededException") => IvsChatError::ServiceQuotaExceeded {
+            message,
+            resource_id: empty(),
+            resource_type: empty(),
+            limit: 0,
+        },
+        Some("ValidationException") => IvsChatError::Validation {
+            message,
+            reason: "OTHER".into(),
+            fields: Vec::new(),
+        },
         _ => IvsChatError::Unknown { code, message },
+    }
+}
+
+/// The error members restJson1 puts in the body, read leniently from the raw response.
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawErrorMembers {
+    #[serde(default)]
+    resource_id: Option<String>,
+    #[serde(default)]
+    resource_type: Option<String>,
+    #[serde(default)]
+    limit: Option<i32>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Fills members an unmodeled error lost (the SDK parses only an operation's modeled errors).
+fn fill_from_body(err: &mut IvsChatError, body: Option<&[u8]>) {
+    let Some(members) = body.and_then(|b| serde_json::from_slice::<RawErrorMembers>(b).ok()) else {
+        return;
+    };
+    let fill = |slot: &mut String, value: &Option<String>| {
+        if slot.is_empty()
+            && let Some(value) = value
+        {
+            slot.clone_from(value);
+        }
+    };
+    match err {
+        IvsChatError::Throttling {
+            resource_id,
+            resource_type,
+            limit,
+            ..
+        }
+        | IvsChatError::ServiceQuotaExceeded {
+            resource_id,
+            resource_type,
+            limit,
+            ..
+        } => {
+            fill(resource_id, &members.resource_id);
+            fill(resource_type, &members.resource_type);
+            if *limit == 0 {
+                *limit = members.limit.unwrap_or(0);
+            }
+        }
+        IvsChatError::ResourceNotFound {
+            resource_id,
+            resource_type,
+            ..
+        }
+        | IvsChatError::Conflict {
+            resource_id,
+            resource_type,
+            ..
+        } => {
+            fill(resource_id, &members.resource_id);
+            fill(resource_type, &members.resource_type);
+        }
+        IvsChatError::Validation { reason, .. } => {
+            if let Some(value) = members.reason {
+                *reason = value;
+            }
+        }
+        _ => {}
     }
 }
 
@@ -420,7 +504,12 @@ where
 {
     let detail = describe_chain(&err);
     match err {
-        SdkError::ServiceError(context) => context.into_err().into(),
+        SdkError::ServiceError(context) => {
+            let body = context.raw().body().bytes().map(<[u8]>::to_vec);
+            let mut mapped: IvsChatError = context.into_err().into();
+            fill_from_body(&mut mapped, body.as_deref());
+            mapped
+        }
         SdkError::TimeoutError(_) => IvsChatError::Timeout {
             message: "the operation did not finish within its timeout".into(),
         },

@@ -249,7 +249,9 @@ async fn create_chat_token_maps_unmodeled_throttling_by_its_code_and_marks_it_re
     let rule = mock!(Client::create_chat_token).then_http_response(|| {
         let mut response = HttpResponse::new(
             StatusCode::try_from(429).expect("status"),
-            SdkBody::from(r#"{"message":"Rate exceeded"}"#),
+            SdkBody::from(
+                r#"{"message":"Rate exceeded","resourceId":"abcdEFGH1234","resourceType":"ROOM","limit":200}"#,
+            ),
         );
         response
             .headers_mut()
@@ -267,7 +269,11 @@ async fn create_chat_token_maps_unmodeled_throttling_by_its_code_and_marks_it_re
         .create_chat_token(&CreateChatTokenRequest::new(room(), "u"))
         .await
         .expect_err("throttled");
-    // THEN it is a retryable throttling error
+    // THEN it is a retryable throttling error that keeps the body's members
+    assert!(
+        matches!(&err, IvsChatError::Throttling { resource_id, limit: 200, .. } if resource_id == "abcdEFGH1234"),
+        "{err:?}"
+    );
     assert!(
         matches!(err, IvsChatError::Throttling { ref message, .. } if message == "Rate exceeded"),
         "{err:?}"
