@@ -140,3 +140,23 @@ mod tests {
         assert!(!shown.contains("someone@example.com"));
     }
 }
+
+#[cfg(test)]
+mod lambda_http_shape {
+    /// API Gateway stringifies every claim, and `lambda_http` types claims as strings: an event
+    /// whose claims hold a real JSON array never reaches a handler. This pins that behaviour, so
+    /// an upgrade that starts accepting such events is noticed (and [`super::parse_claim_list`]
+    /// then sees the array's JSON text, which it already reads).
+    #[test]
+    fn lambda_http_refuses_events_whose_claims_are_not_strings() {
+        let event = r#"{"version":"2.0","routeKey":"$default","rawPath":"/","rawQueryString":"",
+            "headers":{},"requestContext":{"accountId":"123456789012","apiId":"a","stage":"$default",
+            "requestId":"r","http":{"method":"POST","path":"/","protocol":"HTTP/1.1",
+            "sourceIp":"203.0.113.1","userAgent":"t"},
+            "authorizer":{"jwt":{"claims":{"sub":"u","cognito:groups":["a","b"]},"scopes":null}}},
+            "isBase64Encoded":false}"#;
+        assert!(lambda_http::request::from_str(event).is_err());
+        let stringified = event.replace(r#"["a","b"]"#, r#""[a b]""#);
+        assert!(lambda_http::request::from_str(&stringified).is_ok());
+    }
+}

@@ -1,0 +1,81 @@
+//! The audit trail: one structured log line (target `audit`) per request to a moderation
+//! route, whatever its outcome.
+
+use std::fmt;
+
+/// The `tracing` target of audit lines, for log filters and subscriptions.
+pub const AUDIT_TARGET: &str = "audit";
+
+/// Who asked for an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// Not identified yet (no claims, or the signature is not checked yet).
+    Unknown,
+    /// A user with a verified JWT.
+    User(String),
+    /// A caller with a valid webhook signature.
+    Webhook,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown => f.write_str("unknown"),
+            Self::User(id) => write!(f, "user:{id}"),
+            Self::Webhook => f.write_str("webhook"),
+        }
+    }
+}
+
+/// What is known about a request, filled in as it is checked, then written once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Who.
+    pub actor: Actor,
+    /// `delete_message`, `disconnect_user` or `send_event`, once known.
+    pub action: Option<&'static str>,
+    /// The room id.
+    pub room: Option<String>,
+    /// The message id, user id or event name acted on.
+    pub target: Option<String>,
+    /// The reason given.
+    pub reason: Option<String>,
+    /// API Gateway's request id.
+    pub request_id: String,
+}
+
+impl AuditRecord {
+    /// A record for request `request_id` with nothing else known yet.
+    pub fn new(request_id: String) -> Self {
+        Self {
+            actor: Actor::Unknown,
+            action: None,
+            room: None,
+            target: None,
+            reason: None,
+            request_id,
+        }
+    }
+
+    /// Writes the line: `outcome` is `succeeded`, `refused` (4xx) or `failed` (429/5xx).
+    pub fn write(&self, status: u16, code: Option<&str>) {
+        let outcome = match status {
+            200..=299 => "succeeded",
+            429 | 500.. => "failed",
+            _ => "refused",
+        };
+        tracing::info!(
+            target: AUDIT_TARGET,
+            actor = %self.actor,
+            action = self.action.unwrap_or("-"),
+            room = self.room.as_deref().unwrap_or("-"),
+            target = self.target.as_deref().unwrap_or("-"),
+            reason = self.reason.as_deref().unwrap_or("-"),
+            request_id = %self.request_id,
+            outcome,
+            status,
+            code = code.unwrap_or("-"),
+            "moderation action"
+        );
+    }
+}
