@@ -503,3 +503,30 @@ async fn stream_rooms_of_this_deployment_are_left_to_the_stream_lifecycle() {
     assert!(report.steps.is_empty(), "{report:#?}");
     assert_eq!(emulator.rooms().len(), 1);
 }
+
+#[tokio::test]
+async fn room_calls_are_spaced_by_the_room_rate_limit() {
+    // GIVEN a pacer limited to 20 room calls per second (50 ms apart), others unlimited
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let pacer = Pacer::new(
+        room_provisioner::ControlPlaneRates {
+            rooms: 20,
+            logging_configurations: 1000,
+            tags: 1000,
+            messaging: 1000,
+        },
+        room_provisioner::RetryPolicy::default(),
+    );
+    let spec = desired("[rooms.a]\n[rooms.b]\n[rooms.c]\n[rooms.d]\n");
+    // WHEN the spec is applied: ListRooms plus four CreateRoom calls
+    let started = std::time::Instant::now();
+    let report = run(&client, &pacer, &spec, false).await;
+    // THEN the five room calls took at least four intervals
+    assert_eq!(report.totals.applied, 4);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= std::time::Duration::from_millis(200),
+        "took {elapsed:?}"
+    );
+}
