@@ -12,6 +12,8 @@
 //! {"error":{"code":"InvalidInput","message":"sessionDurationInMinutes: must be between 1 and 60","field":"sessionDurationInMinutes"}}
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod body;
 pub mod claims;
 pub mod config;

@@ -6,6 +6,8 @@
 //! `aws:` event names, and only with allowed event names when an allow-list is configured.
 //! Every request to a moderation route writes one audit line (target `audit`).
 
+#![warn(missing_docs)]
+
 pub mod actions;
 pub mod audit;
 pub mod config;

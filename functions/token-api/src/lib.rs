@@ -7,6 +7,8 @@
 //! this deployment manages, and the session length is capped. See the README for routes,
 //! configuration and errors.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod handler;
 pub mod roles;
