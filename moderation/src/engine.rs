@@ -223,6 +223,7 @@ pub struct CompiledProfile {
     mask_char: char,
     flag_attribute: String,
     masked_forms: bool,
+    split_words: bool,
     links: Option<LinkRule>,
     spam: SpamRules,
     senders: SenderRules,
@@ -249,6 +250,8 @@ struct DecisionScratch {
     reversed: NormalisedText,
     matches: MatchScratch,
     hits: Vec<TermHit>,
+    tokens: Vec<(usize, usize)>,
+    compact: String,
 }
 
 thread_local! {
@@ -506,6 +509,9 @@ impl CompiledProfile {
             if self.masked_forms {
                 self.terms.find_masked(&scratch.primary, &mut scratch.hits);
             }
+            if self.split_words {
+                find_split_words(&self.terms, scratch);
+            }
             if scratch.primary.has_pure_lookalike_token() {
                 normalise_into(
                     content,
@@ -697,6 +703,97 @@ impl CompiledProfile {
             profile: self.name.clone(),
             hits,
             flagged_categories: flagged,
+        }
+    }
+}
+
+/// Short words that are never joined with each other (`go ok` is not `gook`).
+const COMMON_SHORT_WORDS: &[&str] = &[
+    "a", "ad", "ah", "al", "all", "am", "an", "and", "any", "are", "art", "as", "ask", "at", "ate",
+    "aw", "bad", "be", "bed", "big", "bit", "boy", "but", "buy", "by", "can", "car", "cat", "cup",
+    "cut", "dad", "day", "did", "die", "do", "dog", "eat", "eh", "end", "eye", "far", "few", "fit",
+    "fly", "for", "fun", "gg", "go", "god", "got", "gun", "had", "has", "hat", "he", "her", "hey",
+    "hi", "him", "his", "hit", "hm", "ho", "hot", "how", "i", "if", "in", "is", "it", "its", "job",
+    "key", "kid", "let", "lie", "lol", "lot", "low", "ma", "mad", "man", "map", "may", "me", "men",
+    "mix", "mom", "my", "new", "no", "nor", "not", "now", "of", "off", "oh", "ok", "old", "omg",
+    "on", "one", "or", "our", "out", "own", "pa", "pay", "pen", "pet", "put", "ran", "red", "run",
+    "sad", "saw", "say", "sea", "see", "set", "she", "sit", "so", "son", "sun", "ten", "the",
+    "tie", "tip", "to", "too", "top", "try", "two", "up", "us", "use", "war", "was", "way", "we",
+    "web", "who", "why", "win", "won", "wow", "ya", "yay", "ye", "yes", "yet", "yo", "you",
+];
+
+/// Longest piece (in letters) that may be joined with its neighbours.
+const MAX_SPLIT_PIECE: usize = 3;
+
+/// Finds terms split into two or three short pieces (`fu ck`, `sh it`): windows of adjacent
+/// all-letter tokens of at most [`MAX_SPLIT_PIECE`] letters, separated by at most two
+/// characters on one line, not all common short words, that together spell exactly a term of
+/// severity `high` or above.
+fn find_split_words(terms: &TermMatcher, scratch: &mut DecisionScratch) {
+    let text = scratch.primary.as_str();
+    scratch.tokens.clear();
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        if byte == b' ' {
+            scratch.tokens.push((start, index));
+            start = index + 1;
+        }
+    }
+    if start < text.len() {
+        scratch.tokens.push((start, text.len()));
+    }
+    let short_letters = |&(start, end): &(usize, usize)| {
+        end - start <= MAX_SPLIT_PIECE
+            && text.as_bytes()[start..end]
+                .iter()
+                .all(u8::is_ascii_lowercase)
+    };
+    for first in 0..scratch.tokens.len() {
+        for width in 2..=3 {
+            let Some(window) = scratch.tokens.get(first..first + width) else {
+                break;
+            };
+            if !window.iter().all(short_letters) {
+                break;
+            }
+            if window
+                .iter()
+                .all(|&(s, e)| COMMON_SHORT_WORDS.binary_search(&&text[s..e]).is_ok())
+            {
+                continue;
+            }
+            let gaps_are_short = window.windows(2).all(|pair| {
+                let gap = scratch.primary.original_range(pair[0].1, pair[1].0);
+                gap.len() <= 2
+            });
+            if !gaps_are_short {
+                break;
+            }
+            scratch.compact.clear();
+            for &(s, e) in window {
+                for index in s..e {
+                    let run = scratch.primary.runs()[index].min(3);
+                    for _ in 0..run {
+                        scratch.compact.push(char::from(text.as_bytes()[index]));
+                    }
+                }
+            }
+            normalise_into(
+                &scratch.compact,
+                ScriptFold::MixedTokens,
+                &mut scratch.normaliser,
+                &mut scratch.secondary,
+            );
+            if let Some(term) = terms.whole_text_term(&scratch.secondary, Severity::High) {
+                let span = scratch
+                    .primary
+                    .original_range(window[0].0, window[width - 1].1);
+                scratch.hits.push(TermHit {
+                    term,
+                    start: span.start,
+                    end: span.end,
+                });
+            }
         }
     }
 }
@@ -996,6 +1093,7 @@ impl<'a> Compiler<'a> {
             mask_char,
             flag_attribute,
             masked_forms: evasion.masked_forms,
+            split_words: evasion.split_words,
             links,
             spam,
             senders,
@@ -1182,4 +1280,23 @@ fn merge_profile(merged: &mut ProfileDocument, parent: &ProfileDocument) {
         senders,
         regex
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_short_words_are_sorted_for_binary_search() {
+        assert!(COMMON_SHORT_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn link_host_strips_scheme_credentials_port_and_path() {
+        assert_eq!(
+            link_host("https://user@WWW.Example.com:8080/a?b#c"),
+            "www.example.com"
+        );
+        assert_eq!(link_host("evil.com/x"), "evil.com");
+    }
 }

@@ -19,9 +19,10 @@
 //!
 //! Then per token (a run of letters, digits, leetspeak symbols, mask symbols and apostrophes):
 //!
-//! 6. Leetspeak decoding, only inside tokens that contain letters: `$` anywhere, `@` after a
-//!    letter, `! | +` and the digits `0 1 3 4 5 7 8 9` only between letters, and digits only when
-//!    the token has more letters than digits (so `$5`, `142,460`, `1v1` and `911` stay intact).
+//! 6. Leetspeak decoding, only inside tokens that contain letters (or consist only of two or
+//!    more `$`/`@`, as in `@$$`): `$` and `@` anywhere, `! | +` and the digits
+//!    `0 1 3 4 5 7 8 9` only between letters, and digits only when the token has more letters
+//!    than digits (so `$5`, `142,460`, `1v1` and `911` stay intact).
 //! 7. Apostrophes between letters are dropped (`don't` → `dont`), mask symbols (`*`, `#`) split
 //!    the token and are recorded for masked-form matching (`f*ck`).
 //! 8. Runs of three or more single-letter tokens separated by short gaps on one line are joined
@@ -457,6 +458,7 @@ fn decode_token(
     let mut others = 0usize;
     let mut digits = 0usize;
     let mut masks = 0usize;
+    let mut leet_symbols = 0usize;
     let mut first_letter = usize::MAX;
     let mut last_letter = 0usize;
     for (index, unit) in token.iter().enumerate() {
@@ -468,7 +470,11 @@ fn decode_token(
                 digits += 1;
                 latin_context += 1;
             }
-            UnitKind::Leet | UnitKind::LeetInternal => latin_context += 1,
+            UnitKind::Leet => {
+                leet_symbols += 1;
+                latin_context += 1;
+            }
+            UnitKind::LeetInternal => latin_context += 1,
             UnitKind::Mask => masks += 1,
             _ => {}
         }
@@ -502,7 +508,7 @@ fn decode_token(
                 _ => (unit.ch, OutKind::Digit),
             },
             UnitKind::Leet => match leet_letter(unit.ch) {
-                Some(l) if letters > 0 && (unit.ch == '$' || index > first_letter) => {
+                Some(l) if letters > 0 || (digits == 0 && leet_symbols >= 2) => {
                     (l, OutKind::Letter)
                 }
                 _ => (' ', OutKind::Split),

@@ -185,6 +185,11 @@ pub struct EvasionDocument {
     /// `high`). With a bidi override in the message, every severity is checked reversed.
     #[serde(default = "default_reversed")]
     pub reversed_min_severity: ReversedSetting,
+    /// Join two or three adjacent short pieces (`fu ck`, `sh it`, `bit ch`) when together they
+    /// spell exactly a term of severity `high` or above (default true). Pieces that are all
+    /// common short words (`go ok`) are never joined.
+    #[serde(default = "default_true")]
+    pub split_words: bool,
 }
 
 impl Default for EvasionDocument {
@@ -192,6 +197,7 @@ impl Default for EvasionDocument {
         EvasionDocument {
             masked_forms: true,
             reversed_min_severity: default_reversed(),
+            split_words: true,
         }
     }
 }

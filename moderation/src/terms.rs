@@ -402,6 +402,42 @@ impl TermMatcher {
         }
     }
 
+    /// The term of at least `min_severity` that the whole of `text` spells (letter runs
+    /// satisfied), unless an allow-list entry spells all of it too.
+    pub(crate) fn whole_text_term(
+        &self,
+        text: &NormalisedText,
+        min_severity: Severity,
+    ) -> Option<u32> {
+        let automaton = self.automaton.as_ref()?;
+        let haystack = text.as_str().as_bytes();
+        let mut found = None;
+        for candidate in automaton.find_overlapping_iter(haystack) {
+            if candidate.start() != 0 || candidate.end() != haystack.len() {
+                continue;
+            }
+            let Some(&(first, last)) = self.pattern_entries.get(candidate.pattern().as_usize())
+            else {
+                continue;
+            };
+            for entry in &self.entries[first as usize..last as usize] {
+                let exact = entry.target == Target::Allow;
+                if !runs_match(text.runs(), 0, &entry.runs, exact) {
+                    continue;
+                }
+                match entry.target {
+                    Target::Allow => return None,
+                    Target::Term(term) => {
+                        if self.severity_of(term) >= min_severity {
+                            found.get_or_insert(term);
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
     /// Appends matches of self-censored tokens (`f*ck`, `sh*t`, `mother******`): each `*`
     /// stands for one letter; at least two letters must be visible and the first must match.
     pub(crate) fn find_masked(&self, text: &NormalisedText, hits: &mut Vec<TermHit>) {

@@ -91,6 +91,14 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("reversed", "kcuf", "kcuf"),
     ("bidi override", "\u{202e}kcuf", "kcuf"),
     ("suffix wildcard", "bullshit", "bullshit"),
+    ("split in two", "fu ck off", "fu ck"),
+    ("split in two with a dot", "sh.it happens", "sh.it"),
+    ("split in three", "you f uc k", "f uc k"),
+    ("split after a common word", "what a bit ch", "bit ch"),
+    ("leet symbols only", "kiss my @$$", "@$$"),
+    ("leading at sign", "you @sshole", "@sshole"),
+    ("v for u", "fvck", "fvck"),
+    ("reversed whole word", "tihs", "tihs"),
     ("prefix wildcard", "shitty stream", "shitty"),
 ];
 

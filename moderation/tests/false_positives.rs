@@ -71,6 +71,17 @@ const ALLOWED: &[(&str, &str)] = &[
     ("vietnamese", "Tôi yêu tiếng Việt lắm."),
     ("abbreviations", "p.s. see you at 7:30, e.g. tomorrow"),
     ("arsenal", "Arsenal won"),
+    ("common short words are never joined", "everything go ok?"),
+    (
+        "joined pieces must spell the whole term",
+        "it is hit or miss",
+    ),
+    ("joining only for high severity", "an Al Pacino film"),
+    (
+        "longer pieces are not joined",
+        "my wet back hurts, a China man",
+    ),
+    ("mentions", "@sam @bob thanks"),
 ];
 
 #[test]
