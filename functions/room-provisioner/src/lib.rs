@@ -7,8 +7,10 @@
 //! - [`apply`]: applying a plan step by step, in dependency order, reporting each outcome.
 //! - [`pacing`]: per-category rate limiters and bounded retries (also used by the stream
 //!   lifecycle and tag manager).
-//! - [`reconcile`]: read, plan, apply (or not, in a dry run), report.
+//! - [`mod@reconcile`]: read, plan, apply (or not, in a dry run), report.
 //! - [`config`] and [`handler`]: the Lambda entry points' configuration and event handling.
+
+#![warn(missing_docs)]
 
 pub mod apply;
 pub mod config;

@@ -6,6 +6,8 @@
 //! - [`sweep`]: delete rooms a configured time after their stream ended.
 //! - [`config`] and [`handler`]: the Lambda's configuration and its one entry point.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod event;
 pub mod handler;

@@ -5,6 +5,8 @@
 //! - [`enforce`]: what must change ([`enforce::evaluate`], pure) and changing it, with a report.
 //! - [`config`] and [`handler`]: the scheduled run and the `POST /tags` admin route.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod enforce;
 pub mod handler;
