@@ -88,6 +88,8 @@ async fn sends_an_allowed_event_for_a_moderator() {
 
 #[tokio::test]
 async fn rejects_moderation_request_without_jwt_claims() {
+    // GIVEN a request that did not pass the JWT authorizer
+    // WHEN it asks to delete a message THEN it is unauthorized and nothing is sent
     let emulator = start_emulator().await;
     let response = call(&api(&emulator), fixture("delete-message-no-claims")).await;
     assert_error(&response, 401, "Unauthorized", None);
@@ -111,6 +113,8 @@ async fn refuses_moderation_by_callers_without_a_moderator_role() {
 
 #[tokio::test]
 async fn refuses_event_names_with_the_reserved_aws_prefix() {
+    // GIVEN a moderator WHEN they try to fake the system event aws:DELETE_MESSAGE
+    // THEN it is refused naming the field, and nothing is sent
     let emulator = start_emulator().await;
     let response = call(&api(&emulator), fixture("send-event-aws-prefix")).await;
     assert_error(&response, 400, "InvalidInput", Some("eventName"));
@@ -130,6 +134,8 @@ async fn refuses_event_names_not_in_the_allow_list() {
 
 #[tokio::test]
 async fn refuses_moderation_in_rooms_this_deployment_does_not_manage() {
+    // GIVEN rooms tagged for another deployment or not tagged at all
+    // WHEN a moderator acts in them THEN they are refused and nothing is sent
     let emulator = start_emulator().await;
     let api = api(&emulator);
     for name in [
@@ -183,6 +189,8 @@ async fn answers_cors_preflight_for_moderator_routes() {
 
 #[tokio::test]
 async fn answers_429_with_retry_after_when_ivs_throttles() {
+    // GIVEN IVS Chat throttling every DeleteMessage
+    // WHEN a moderator deletes a message THEN they are told to retry later
     let emulator = start_emulator().await;
     emulator
         .set_fault(fault("DeleteMessage", FaultKind::Throttle))
@@ -255,6 +263,8 @@ async fn webhook_with_a_valid_signature_disconnects_and_sends_events() {
 
 #[tokio::test]
 async fn rejects_webhook_signed_with_another_secret() {
+    // GIVEN a webhook call with a fresh timestamp but signed with the wrong secret
+    // WHEN it is delivered THEN it is unauthorized and nothing is sent
     let emulator = start_emulator().await;
     let response = call(
         &api(&emulator),

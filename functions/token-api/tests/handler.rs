@@ -122,6 +122,8 @@ async fn moderator_may_narrow_capabilities_and_shorten_the_session() {
 
 #[tokio::test]
 async fn rejects_token_request_without_jwt_claims() {
+    // GIVEN a request that did not pass the JWT authorizer (no claims in its context)
+    // WHEN it asks for a token THEN it is unauthorized
     let emulator = start_emulator().await;
     let response = call(&api(&emulator), fixture("post-token-no-claims")).await;
     assert_error(&response, 401, "Unauthorized", None);
@@ -157,6 +159,8 @@ async fn rejects_user_id_and_attributes_forged_in_the_body() {
 
 #[tokio::test]
 async fn refuses_capabilities_beyond_what_the_role_allows() {
+    // GIVEN a chatter (SEND_MESSAGE only) WHEN the body also asks for the moderator capabilities
+    // THEN nothing is minted and the field is named
     let emulator = start_emulator().await;
     let response = call(
         &api(&emulator),
@@ -219,6 +223,8 @@ async fn refuses_token_for_a_room_no_deployment_manages() {
 
 #[tokio::test]
 async fn refuses_token_for_a_room_of_another_deployment() {
+    // GIVEN a room in the same account tagged for the staging deployment
+    // WHEN even a moderator asks for a token in it THEN this deployment refuses to serve it
     let emulator = start_emulator().await;
     let response = call(&api(&emulator), fixture("post-token-other-deployment-room")).await;
     assert_error(&response, 403, "RoomNotAllowed", None);
@@ -287,6 +293,8 @@ async fn answers_429_when_the_room_lookup_is_throttled() {
 
 #[tokio::test]
 async fn answers_502_without_detail_when_ivs_fails() {
+    // GIVEN IVS Chat failing every CreateChatToken with an internal error
+    // WHEN a token is asked for THEN the caller gets 502 and a fixed message, nothing upstream
     let emulator = start_emulator().await;
     emulator
         .set_fault(fault("CreateChatToken", FaultKind::InternalError))
