@@ -47,6 +47,7 @@ fn schedule_inputs_deserialize_and_unknown_fields_are_refused() {
 
 #[tokio::test]
 async fn scheduled_run_applies_the_spec() {
+    // GIVEN an empty account WHEN the schedule fires with dry_run false THEN the spec is applied
     let emulator = emulator().await;
     let report = handle_scheduled(
         &client(&emulator),
@@ -84,6 +85,7 @@ async fn provision_dry_run_answers_the_plan_and_creates_nothing() {
 
 #[tokio::test]
 async fn provision_apply_creates_the_rooms() {
+    // GIVEN an admin's apply request WHEN handled THEN 200 and the room exists
     let emulator = emulator().await;
     let response = handle_provision_request(
         &client(&emulator),
@@ -101,6 +103,7 @@ async fn provision_apply_creates_the_rooms() {
 
 #[tokio::test]
 async fn provision_without_the_admin_role_is_forbidden() {
+    // GIVEN a caller without the admin role WHEN they post THEN 403 and nothing changes
     let emulator = emulator().await;
     let response = handle_provision_request(
         &client(&emulator),
@@ -121,6 +124,7 @@ async fn provision_without_the_admin_role_is_forbidden() {
 
 #[tokio::test]
 async fn provision_with_a_non_boolean_dry_run_names_the_field() {
+    // GIVEN dry_run as a string WHEN posted THEN 400 naming dry_run
     let emulator = emulator().await;
     let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json")
         .replace(r#"{\"dry_run\": true}"#, r#"{\"dry_run\": \"yes\"}"#);
@@ -137,6 +141,7 @@ async fn provision_with_a_non_boolean_dry_run_names_the_field() {
 
 #[tokio::test]
 async fn provision_with_get_is_method_not_allowed() {
+    // GIVEN the route with GET WHEN handled THEN 405
     let emulator = emulator().await;
     let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json")
         .replace(r#""method": "POST""#, r#""method": "GET""#);

@@ -121,6 +121,7 @@ fn from_empty_creates_logging_configurations_before_the_rooms_that_use_them() {
 
 #[test]
 fn matching_state_gives_an_empty_plan() {
+    // GIVEN the account already matches WHEN planned THEN no step and no warning
     let plan = compute_plan(&desired(SPEC), DEPLOYMENT, &in_sync());
     assert!(plan.is_empty(), "{plan:?}");
     assert!(plan.warnings.is_empty());
@@ -151,6 +152,7 @@ fn only_the_drifted_field_is_updated() {
 
 #[test]
 fn removed_handler_is_restored_and_an_unwanted_one_removed_with_an_empty_uri() {
+    // GIVEN a room lost its handler, then a spec that wants none WHEN planned THEN the handler is set back, then removed with an empty uri
     let mut current = in_sync();
     current.rooms[0].message_review_handler = None;
     let plan = compute_plan(&desired(SPEC), DEPLOYMENT, &current);
@@ -184,6 +186,7 @@ fn removed_handler_is_restored_and_an_unwanted_one_removed_with_an_empty_uri() {
 
 #[test]
 fn detached_logging_configuration_is_reattached() {
+    // GIVEN the room was detached from its configuration WHEN planned THEN the update lists it again
     let mut current = in_sync();
     current.rooms[0].logging_configuration_identifiers.clear();
     let plan = compute_plan(&desired(SPEC), DEPLOYMENT, &current);
@@ -221,6 +224,7 @@ fn tags_are_added_changed_and_removed_but_foreign_tags_are_kept() {
 
 #[test]
 fn without_prune_undeclared_rooms_are_kept_with_a_warning() {
+    // GIVEN an empty spec without prune WHEN planned THEN nothing is deleted and both resources are warned about
     let plan = compute_plan(&desired(""), DEPLOYMENT, &in_sync());
     assert!(plan.is_empty());
     assert_eq!(plan.warnings.len(), 2, "{:?}", plan.warnings);
@@ -228,6 +232,7 @@ fn without_prune_undeclared_rooms_are_kept_with_a_warning() {
 
 #[test]
 fn with_prune_undeclared_rooms_go_before_the_logging_configurations_they_use() {
+    // GIVEN an empty spec with prune WHEN planned THEN the room is deleted before the configuration it uses
     let plan = compute_plan(&desired("prune = true"), DEPLOYMENT, &in_sync());
     assert_eq!(
         actions(&plan.steps),
@@ -254,6 +259,7 @@ fn a_pruned_configuration_is_detached_by_the_room_update_first() {
 
 #[test]
 fn a_second_room_with_the_same_key_is_pruned_and_the_oldest_kept() {
+    // GIVEN two managed rooms with key lobby WHEN planned with prune THEN the newer one is deleted
     let mut current = in_sync();
     let archive = current.logging_configurations[0].clone();
     current.rooms.push(lobby("dddddddddddd", &archive, T1));
@@ -270,6 +276,7 @@ fn a_second_room_with_the_same_key_is_pruned_and_the_oldest_kept() {
 
 #[test]
 fn plan_serializes_with_action_names_and_service_field_names() {
+    // GIVEN a plan from empty WHEN serialized THEN actions and API field names appear
     let plan = compute_plan(&desired(SPEC), DEPLOYMENT, &CurrentState::default());
     let json = serde_json::to_value(&plan).expect("serializes");
     assert_eq!(json["steps"][1]["action"], "create_room");

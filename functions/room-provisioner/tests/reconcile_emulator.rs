@@ -131,6 +131,7 @@ async fn applies_the_spec_from_empty_and_a_second_run_plans_nothing() {
 
 #[tokio::test]
 async fn dry_run_reports_the_plan_and_changes_nothing() {
+    // GIVEN an empty account WHEN reconciled as a dry run THEN every step is planned and nothing exists
     let emulator = emulator().await;
     let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
     let report = run(&client, &pacer, &desired, true).await;
@@ -187,6 +188,7 @@ async fn corrects_drifted_name_length_and_rate() {
 
 #[tokio::test]
 async fn corrects_a_replaced_review_handler() {
+    // GIVEN the vip handler was replaced by hand WHEN reconciled THEN the default handler with DENY is back
     let (emulator, client, pacer, desired) = converged().await;
     let vip = room_by_key(&emulator.rooms(), "vip")
         .arn
@@ -212,6 +214,7 @@ async fn corrects_a_replaced_review_handler() {
 
 #[tokio::test]
 async fn corrects_detached_logging_configurations() {
+    // GIVEN vip was detached from its configurations WHEN reconciled THEN both are attached again
     let (emulator, client, pacer, desired) = converged().await;
     let vip = room_by_key(&emulator.rooms(), "vip")
         .arn
@@ -273,6 +276,7 @@ async fn corrects_changed_and_removed_tags_and_keeps_foreign_ones() {
 
 #[tokio::test]
 async fn a_tag_dropped_from_the_spec_is_removed() {
+    // GIVEN a converged account WHEN the spec drops the owner tag THEN the tag is removed
     let (emulator, client, pacer, _) = converged().await;
     let without_owner = desired(&SPEC.replace("tags = { owner = \"team-a\" }", ""));
     assert_corrected(&client, &pacer, &without_owner, &["retag"]).await;
@@ -464,6 +468,7 @@ async fn a_room_is_not_created_with_a_dangling_logging_configuration() {
 
 #[tokio::test]
 async fn report_serializes_each_step_with_its_outcome_and_totals() {
+    // GIVEN an applied run WHEN its report is serialized THEN steps carry outcomes and totals count them
     let emulator = emulator().await;
     let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
     let report = run(&client, &pacer, &desired, false).await;

@@ -145,6 +145,7 @@ async fn stream_start_creates_a_managed_room_and_announces_the_stream() {
 
 #[tokio::test]
 async fn start_then_end_announces_both_in_the_same_room_and_marks_it_ended() {
+    // GIVEN a live channel WHEN its stream ends THEN the same room gets app:stream_end and the ended tag
     let h = Harness::start(None).await;
     h.send(START).await;
     let outcome = h.send(END).await;
@@ -198,6 +199,7 @@ async fn a_late_start_after_the_end_does_not_reopen_the_stream() {
 
 #[tokio::test]
 async fn a_new_start_after_an_end_reopens_the_room() {
+    // GIVEN an ended stream WHEN a newer Start arrives THEN the room is live again
     let h = Harness::start(None).await;
     h.send(START).await;
     h.send(END).await;
@@ -220,6 +222,7 @@ async fn a_new_start_after_an_end_reopens_the_room() {
 
 #[tokio::test]
 async fn other_event_names_are_ignored_without_creating_anything() {
+    // GIVEN a Session Created event WHEN handled THEN it is ignored and nothing is created
     let h = Harness::start(None).await;
     let outcome = h.send(SESSION_CREATED).await;
     assert!(
@@ -232,6 +235,7 @@ async fn other_event_names_are_ignored_without_creating_anything() {
 
 #[tokio::test]
 async fn events_from_another_account_are_ignored() {
+    // GIVEN AWS_ACCOUNT_ID is set WHEN an event of another account arrives THEN it is ignored
     let h = Harness::start(None).await;
     let foreign = START.replace(
         "\"account\": \"123456789012\"",
@@ -281,6 +285,7 @@ async fn a_room_of_another_deployment_for_the_channel_is_not_used() {
 
 #[tokio::test]
 async fn an_event_without_a_channel_arn_fails_clearly() {
+    // GIVEN resources[0] is not a channel ARN WHEN handled THEN the error says so
     let h = Harness::start(None).await;
     let payload: Value = serde_json::from_str(&START.replace(CHANNEL, "not-an-arn")).expect("json");
     let error = handle(&h.client, &h.pacer, &h.config, payload, NOW)
@@ -325,6 +330,7 @@ async fn sweep_deletes_only_rooms_whose_stream_ended_longer_ago_than_the_delay()
 
 #[tokio::test]
 async fn sweep_dry_run_lists_rooms_and_deletes_nothing() {
+    // GIVEN an ended stream and a zero delay WHEN a dry-run sweep runs THEN the room is listed and kept
     let h = Harness::start(Some(0)).await;
     h.send(START).await;
     h.send(END).await;
@@ -336,6 +342,7 @@ async fn sweep_dry_run_lists_rooms_and_deletes_nothing() {
 
 #[tokio::test]
 async fn sweep_without_a_configured_delay_deletes_nothing() {
+    // GIVEN no delay configured WHEN swept years later THEN nothing is deleted
     let h = Harness::start(None).await;
     h.send(START).await;
     h.send(END).await;
@@ -347,6 +354,7 @@ async fn sweep_without_a_configured_delay_deletes_nothing() {
 
 #[tokio::test]
 async fn unrecognised_input_is_refused() {
+    // GIVEN an unknown action WHEN handled THEN the input is refused
     let h = Harness::start(None).await;
     let error = handle(
         &h.client,

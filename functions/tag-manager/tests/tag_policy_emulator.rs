@@ -204,6 +204,7 @@ async fn enforcement_fixes_what_it_can_reports_the_rest_and_touches_only_tags() 
 
 #[tokio::test]
 async fn dry_run_reports_the_same_changes_and_changes_nothing() {
+    // GIVEN a non-compliant account WHEN enforced as a dry run THEN changes are reported and no tag changes
     let h = Harness::start().await;
     let (_, messy, lc) = mixed_account(&h).await;
     let before = (h.tags_of(messy.as_str()), h.tags_of(&lc));
@@ -223,6 +224,7 @@ async fn dry_run_reports_the_same_changes_and_changes_nothing() {
 
 #[tokio::test]
 async fn throttled_tag_calls_are_retried() {
+    // GIVEN tag calls throttled twice each WHEN enforced THEN retries succeed and the forbidden tag is gone
     let h = Harness::start().await;
     let (_, messy, _) = mixed_account(&h).await;
     for operation in ["TagResource", "UntagResource"] {
@@ -259,6 +261,7 @@ async fn admin_route_tags_and_untags_one_resource() {
 
 #[tokio::test]
 async fn admin_route_refuses_callers_without_the_admin_role() {
+    // GIVEN a caller without the admin role WHEN they post THEN 403 and no tag changes
     let h = Harness::start().await;
     let room = h.room("lobby", BTreeMap::new()).await;
     let (status, body) = h.post(NOT_ADMIN, &room).await;
@@ -269,6 +272,7 @@ async fn admin_route_refuses_callers_without_the_admin_role() {
 
 #[tokio::test]
 async fn admin_route_refuses_toolkit_keys_and_values_outside_the_policy() {
+    // GIVEN a reserved key, then a disallowed value WHEN posted THEN 400 naming the tag and no tag changes
     let h = Harness::start().await;
     let room = h.room("lobby", BTreeMap::new()).await;
     let reserved = TAGS_REQUEST.replace("\\\"owner\\\"", "\\\"ivschat-toolkit:deployment\\\"");
@@ -284,6 +288,7 @@ async fn admin_route_refuses_toolkit_keys_and_values_outside_the_policy() {
 
 #[tokio::test]
 async fn admin_route_answers_404_for_an_unknown_resource() {
+    // GIVEN a room that does not exist WHEN posted THEN 404
     let h = Harness::start().await;
     let missing: RoomArn = FIXTURE_ROOM.parse().expect("arn");
     let (status, _) = h.post(TAGS_REQUEST, &missing).await;
