@@ -5,6 +5,7 @@
 //! - `GET /_emulator/journal`: the journal only.
 //! - `GET|POST|DELETE /_emulator/faults`: list, add (a FaultRule JSON or `{"spec": "..."}`), clear.
 //! - `POST /_emulator/reset`: forget all resources, the journal and the faults.
+//! - `POST /_emulator/rooms`: `{"id", "name"?, "tags"?}` → a room with that fixed id (fixtures).
 //! - `POST /_emulator/verify-token`: `{"token": "..."}` → the verified grant, or 401.
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<Arc<Service>> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/rooms", post(create_room_with_id))
         .route("/_emulator/verify-token", post(verify_token))
         .layer(middleware::from_fn(log_admin_request))
 }
@@ -117,6 +119,34 @@ async fn reset(State(service): State<Arc<Service>>) -> Response {
     service.faults.clear();
     service.persist();
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixedRoomRequest {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tags: std::collections::BTreeMap<String, String>,
+}
+
+async fn create_room_with_id(
+    State(service): State<Arc<Service>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = match serde_json::from_slice::<FixedRoomRequest>(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return bad_request(format!(
+                "body must be {{\"id\": \"12 letters or digits\", \"name\"?: \"...\", \"tags\"?: {{...}}}}: {error}"
+            ));
+        }
+    };
+    match service.create_room_with_id(&request.id, &request.name, request.tags) {
+        Ok(room) => (StatusCode::CREATED, Json(room)).into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 #[derive(Deserialize)]

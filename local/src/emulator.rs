@@ -1,5 +1,6 @@
 //! Starting the emulator in-process and inspecting it while it runs.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -224,6 +225,18 @@ impl RunningEmulator {
     /// All rooms, by id.
     pub fn rooms(&self) -> Vec<Room> {
         self.service.store.snapshot().rooms.into_values().collect()
+    }
+
+    /// Creates a room with a chosen 12-character id and these tags, for fixtures that name their
+    /// rooms. Fails on a malformed id (400) or one already taken (409).
+    pub fn create_room_with_id(
+        &self,
+        id: &str,
+        name: &str,
+        tags: BTreeMap<String, String>,
+    ) -> Result<Room, ApiError> {
+        let room = self.service.create_room_with_id(id, name, tags)?;
+        Ok(room)
     }
 
     /// All logging configurations, by id.

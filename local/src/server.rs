@@ -82,6 +82,33 @@ impl Service {
         }
     }
 
+    /// Creates a room with a chosen id (a fixture's), checking the id and the name and tags as
+    /// CreateRoom would, and persists it.
+    pub fn create_room_with_id(
+        &self,
+        id: &str,
+        name: &str,
+        tags: std::collections::BTreeMap<String, String>,
+    ) -> Result<crate::model::Room, ApiError> {
+        use ivschat_api::validate;
+        crate::error::check(validate::message_id("id", id))?;
+        crate::error::check(validate::resource_name("name", name))?;
+        crate::error::check(validate::tags("tags", &tags))?;
+        let room = self.store.create_room_with_id(
+            id,
+            crate::store::NewRoom {
+                name: name.to_owned(),
+                maximum_message_rate_per_second: None,
+                maximum_message_length: None,
+                message_review_handler: None,
+                tags,
+                logging_configuration_identifiers: Vec::new(),
+            },
+        )?;
+        self.persist();
+        Ok(room)
+    }
+
     async fn handle(
         &self,
         method: &str,

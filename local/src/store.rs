@@ -272,7 +272,25 @@ impl StateStore {
     /// CreateRoom. Fails with 402 past the room quota, 404/409 for an unknown or non-ACTIVE
     /// logging configuration.
     pub fn create_room(&self, new: NewRoom) -> Result<Room, ApiError> {
+        self.insert_room(None, new)
+    }
+
+    /// Creates a room with a chosen id, for fixtures that name their rooms (the API always picks
+    /// a random id). Fails like CreateRoom, and with 409 when the id is taken.
+    pub fn create_room_with_id(&self, id: &str, new: NewRoom) -> Result<Room, ApiError> {
+        self.insert_room(Some(id), new)
+    }
+
+    fn insert_room(&self, chosen_id: Option<&str>, new: NewRoom) -> Result<Room, ApiError> {
         let mut data = self.lock();
+        if let Some(id) = chosen_id
+            && data.rooms.contains_key(id)
+        {
+            return Err(ApiError::Conflict {
+                message: format!("a room with id {id} already exists"),
+                resource_id: id.to_owned(),
+            });
+        }
         if data.rooms.len() >= self.quotas.rooms {
             return Err(ApiError::ServiceQuotaExceeded {
                 message: format!(
@@ -284,7 +302,7 @@ impl StateStore {
             });
         }
         Self::check_attachable(&data, &new.logging_configuration_identifiers)?;
-        let id = Self::unused_id(&data.rooms);
+        let id = chosen_id.map_or_else(|| Self::unused_id(&data.rooms), str::to_owned);
         let now = OffsetDateTime::now_utc();
         let room = Room {
             arn: self.identity.arn(ResourceKind::Room, &id),
