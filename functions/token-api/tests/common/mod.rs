@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ivschat_api::{ChatClient, ClientSettings};
 use ivschat_emulator::{Emulator, RunningEmulator};
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use token_api::{TokenApi, TokenApiConfig, handle_request};
 
 /// The deployment the API serves.
@@ -29,42 +28,28 @@ pub fn room_arn(id: &str) -> String {
     format!("arn:aws:ivschat:{REGION}:{ACCOUNT}:room/{id}")
 }
 
-fn room(id: &str, tags: Value) -> Value {
-    json!({
-        "id": id, "arn": room_arn(id), "name": id,
-        "createTime": "2026-01-01T00:00:00Z", "updateTime": "2026-01-01T00:00:00Z",
-        "maximumMessageRatePerSecond": 10, "maximumMessageLength": 500,
-        "messageReviewHandler": null, "tags": tags, "loggingConfigurationIdentifiers": []
-    })
-}
-
-/// An emulator holding the fixtures' rooms (their ids are fixed, so it is seeded through a
-/// state file rather than CreateRoom, which picks random ids).
+/// An emulator holding the fixtures' rooms under their fixed ids.
 pub async fn start_emulator() -> RunningEmulator {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "token-api-test-{}-{}.json",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let tag = ivschat_api::managed::DEPLOYMENT_TAG;
-    let state = json!({
-        "formatVersion": 1,
-        "signingKey": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-        "rooms": [
-            room(MANAGED_ROOM, json!({ tag: DEPLOYMENT })),
-            room(OTHER_DEPLOYMENT_ROOM, json!({ tag: "chat-staging" })),
-            room(UNMANAGED_ROOM, json!({ "team": "video" })),
-        ],
-        "loggingConfigurations": [],
-        "journal": []
-    });
-    std::fs::write(&path, state.to_string()).expect("state file written");
-    Emulator::builder()
-        .state_file(path)
-        .start()
-        .await
-        .expect("emulator starts")
+    let emulator = Emulator::builder().start().await.expect("emulator starts");
+    let deployment = |value: &str| {
+        BTreeMap::from([(
+            ivschat_api::managed::DEPLOYMENT_TAG.to_string(),
+            value.to_string(),
+        )])
+    };
+    for (id, tags) in [
+        (MANAGED_ROOM, deployment(DEPLOYMENT)),
+        (OTHER_DEPLOYMENT_ROOM, deployment("chat-staging")),
+        (
+            UNMANAGED_ROOM,
+            BTreeMap::from([("team".to_string(), "video".to_string())]),
+        ),
+    ] {
+        emulator
+            .create_room_with_id(id, id, tags)
+            .expect("fixture room seeded");
+    }
+    emulator
 }
 
 /// The configuration the tests run with.
