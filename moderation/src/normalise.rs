@@ -23,8 +23,8 @@
 //!    more `$`/`@`, as in `@$$`): `$` and `@` anywhere, `! | +` and the digits
 //!    `0 1 3 4 5 7 8 9` only between letters, and digits only when the token has more letters
 //!    than digits (so `$5`, `142,460`, `1v1` and `911` stay intact).
-//! 7. Apostrophes between letters are dropped (`don't` → `dont`), mask symbols (`*`, `#`) split
-//!    the token and are recorded for masked-form matching (`f*ck`).
+//! 7. Apostrophes between letters are dropped (`don't` → `dont`), mask symbols (`*`, `#`, emoji)
+//!    split the token and are recorded for masked-form matching (`f*ck`, `f🤬ck`, `f@ck`).
 //! 8. Runs of three or more single-letter tokens separated by short gaps on one line are joined
 //!    (`f u c k`, `f.u.c.k`, `f_u-c_k`); ordinary words never are (`push it`, `don't i think`).
 //! 9. Runs of one repeated letter collapse to one letter; the run length is kept so the matcher
@@ -378,6 +378,10 @@ fn push_folded(units: &mut Vec<Unit>, f: char, start: u32, end: u32) {
         } else {
             (f, UnitKind::OtherLetter)
         }
+    } else if matches!(f as u32, 0x2600..=0x27BF | 0x1F300..=0x1FAFF) {
+        // Emoji and dingbats inside a word (`f🤬ck`) are self-censoring masks; between words
+        // they separate like punctuation.
+        (f, UnitKind::Mask)
     } else if matches!(f, '\u{2028}' | '\u{2029}' | '\u{0085}') {
         (' ', UnitKind::LineBreak)
     } else {
@@ -490,7 +494,12 @@ fn decode_token(
     }
     let decode_digits = letters > digits;
     let internal = |index: usize| first_letter < index && index < last_letter;
-    let masked = masks > 0 && letters >= 2;
+    // `@` between letters is as often a mask for any vowel (`f@ck`) as leetspeak for `a`.
+    let at_inside = token
+        .iter()
+        .enumerate()
+        .any(|(index, unit)| unit.ch == '@' && internal(index));
+    let masked = (masks > 0 || at_inside) && letters >= 2;
     let masked_start = masked_text.len();
 
     for (index, unit) in token.iter().enumerate() {
@@ -529,6 +538,7 @@ fn decode_token(
         if masked {
             match unit.kind {
                 UnitKind::Mask => masked_text.push('*'),
+                UnitKind::Leet if unit.ch == '@' && internal(index) => masked_text.push('*'),
                 _ if kind == OutKind::Split => masked_text.push(' '),
                 _ => masked_text.push(ch),
             }

@@ -449,7 +449,13 @@ impl TermMatcher {
             let Some(candidates) = self.masked_index.get(&first) else {
                 continue;
             };
-            for &term_id in candidates {
+            let token_len = token_text.chars().count();
+            // Prefer a term of exactly the token's length (`p*ssy` is `pussy`, not `piss*`).
+            let exact_length_first = candidates
+                .iter()
+                .filter(|&&id| self.term(id).is_some_and(|t| t.expanded_len() == token_len))
+                .chain(candidates.iter());
+            for &term_id in exact_length_first {
                 let Some(term) = self.term(term_id) else {
                     continue;
                 };

@@ -99,6 +99,14 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("leading at sign", "you @sshole", "@sshole"),
     ("v for u", "fvck", "fvck"),
     ("reversed whole word", "tihs", "tihs"),
+    ("at sign as a vowel mask", "f@ck off", "f@ck"),
+    ("emoji as a mask", "f🤬ck", "f🤬ck"),
+    (
+        "masked form prefers the exact-length term",
+        "p*ssy",
+        "p*ssy",
+    ),
+    ("threat spelled short", "kill ur self", "kill ur self"),
     ("prefix wildcard", "shitty stream", "shitty"),
 ];
 
@@ -146,6 +154,13 @@ fn reports_category_severity_and_rule_for_a_term_hit() {
             reason: "Slurs are not allowed in this room.".into()
         }
     );
+}
+
+#[test]
+fn a_masked_form_reports_the_term_of_its_own_length() {
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let decision = decide(&policy, "p*ssy");
+    assert_eq!(decision.hits[0].pattern.as_deref(), Some("pussy"));
 }
 
 #[test]

@@ -82,6 +82,12 @@ const ALLOWED: &[(&str, &str)] = &[
         "my wet back hurts, a China man",
     ),
     ("mentions", "@sam @bob thanks"),
+    (
+        "words next to listed phrases",
+        "homo sapiens on Lesbos, Van Dyke's white power cable, check the dipstick",
+    ),
+    ("years and prices", "in 1488 it cost $1488"),
+    ("emoji between words", "great🔥stream today 😀😀 gg🎉wp"),
 ];
 
 #[test]

@@ -43,6 +43,30 @@ fn handler(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // Where the time goes, for the clean message.
+    let json = request_json(&clean);
+    let mut parts = c.benchmark_group("handler_parts");
+    parts.bench_function("parse_event_100cp", |b| {
+        b.iter(|| {
+            let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
+            serde_json::from_value::<ivschat_api::review::ReviewRequest>(event).ok()
+        })
+    });
+    let request: Option<ivschat_api::review::ReviewRequest> = serde_json::from_str(&json).ok();
+    if let Some(request) = request {
+        parts.bench_function("review_100cp", |b| {
+            b.iter(|| policy.review(black_box(&request)))
+        });
+        let review = policy.review(&request);
+        parts.bench_function("serialise_response", |b| {
+            b.iter(|| serde_json::to_string(black_box(&review.response)).ok())
+        });
+        parts.bench_function("metric_lines", |b| {
+            b.iter(|| review_handler::metric_lines(black_box(&review), 3.2, 1_700_000_000_000))
+        });
+    }
+    parts.finish();
 }
 
 criterion_group!(benches, handler);
