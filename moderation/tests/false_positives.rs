@@ -88,6 +88,11 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     ("years and prices", "in 1488 it cost $1488"),
     ("emoji between words", "great🔥stream today 😀😀 gg🎉wp"),
+    (
+        "names and latin phrases",
+        "Moby Dick, graduated magna cum laude",
+    ),
+    ("french", "je prends une douche puis on joue"),
 ];
 
 #[test]
