@@ -21,8 +21,9 @@
 //!
 //! 6. Leetspeak decoding, only inside tokens that contain letters (or consist only of two or
 //!    more `$`/`@`, as in `@$$`): `$` and `@` anywhere, `! | +` and the digits
-//!    `0 1 3 4 5 7 8 9` only between letters, and digits only when the token has more letters
-//!    than digits (so `$5`, `142,460`, `1v1` and `911` stay intact).
+//!    `0 1 3 4 5 7 8 9` only between letters (digits also leading a word of three or more
+//!    letters, `5hit`), and digits only when the token has more letters than digits (so `$5`,
+//!    `142,460`, `1v1`, `5pm` and `911` stay intact).
 //! 7. Apostrophes between letters are dropped (`don't` → `dont`), mask symbols (`*`, `#`, emoji)
 //!    split the token and are recorded for masked-form matching (`f*ck`, `f🤬ck`, `f@ck`).
 //! 8. Runs of three or more single-letter tokens separated by short gaps on one line are joined
@@ -222,6 +223,8 @@ struct OutChar {
     start: u32,
     end: u32,
     kind: OutKind,
+    /// Index of the unit it came from.
+    unit: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -433,23 +436,39 @@ fn build_tokens(fold: ScriptFold, scratch: &mut NormaliserScratch, out: &mut Nor
         let out_start = scratch.outs.len();
         decode_token(
             &units[unit_start..i],
+            unit_start,
             fold,
             &mut scratch.outs,
             &mut out.masked_text,
             &mut out.masked_tokens,
             &mut out.has_pure_lookalike_token,
         );
-        scratch.tokens.push(Token {
-            unit_start,
-            unit_end: i,
-            out_start,
-            out_end: scratch.outs.len(),
-        });
+        // Mask symbols and edge symbols split a token into words (`f*u*c*k` → f, u, c, k), which
+        // single-letter joining then treats like any other words.
+        let out_end = scratch.outs.len();
+        let mut segment_start = out_start;
+        for position in out_start..=out_end {
+            let at_split = position == out_end || scratch.outs[position].kind == OutKind::Split;
+            if !at_split {
+                continue;
+            }
+            if position > segment_start {
+                scratch.tokens.push(Token {
+                    unit_start: scratch.outs[segment_start].unit as usize,
+                    unit_end: scratch.outs[position - 1].unit as usize + 1,
+                    out_start: segment_start,
+                    out_end: position,
+                });
+            }
+            segment_start = position + 1;
+        }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn decode_token(
     token: &[Unit],
+    first_unit: usize,
     fold: ScriptFold,
     outs: &mut Vec<OutChar>,
     masked_text: &mut String,
@@ -513,7 +532,13 @@ fn decode_token(
                 }
             }
             UnitKind::Digit => match leet_letter(unit.ch) {
-                Some(l) if decode_digits && internal(index) => (l, OutKind::Letter),
+                // Between letters, or leading a word of three or more letters (`5hit`, `8itch`).
+                Some(l)
+                    if decode_digits
+                        && (internal(index) || (index < first_letter && letters >= 3)) =>
+                {
+                    (l, OutKind::Letter)
+                }
                 _ => (unit.ch, OutKind::Digit),
             },
             UnitKind::Leet => match leet_letter(unit.ch) {
@@ -548,6 +573,7 @@ fn decode_token(
             start: unit.start,
             end: unit.end,
             kind,
+            unit: u32::try_from(first_unit + index).unwrap_or(u32::MAX),
         });
     }
     if masked && let (Some(first), Some(last)) = (token.first(), token.last()) {
@@ -576,8 +602,10 @@ fn single_letter(outs: &[OutChar], token: &Token) -> Option<(char, bool)> {
 }
 
 fn joinable_gap(units: &[Unit], previous: &Token, next: &Token) -> bool {
-    let gap = &units[previous.unit_end..next.unit_start];
-    gap.len() <= MAX_JOIN_GAP && gap.iter().all(|u| u.kind == UnitKind::Separator)
+    let gap = units
+        .get(previous.unit_end..next.unit_start)
+        .unwrap_or_default();
+    gap.len() <= MAX_JOIN_GAP && gap.iter().all(|u| u.kind != UnitKind::LineBreak)
 }
 
 struct Writer<'a> {

@@ -107,6 +107,10 @@ const DENIED: &[(&str, &str, &str)] = &[
         "p*ssy",
     ),
     ("threat spelled short", "kill ur self", "kill ur self"),
+    ("letters separated by masks", "f*u*c*k", "f*u*c*k"),
+    ("letters separated by hashes", "f#u#c#k", "f#u#c#k"),
+    ("leading leet digit", "5hit", "5hit"),
+    ("leading leet digit in a prefix term", "8itches", "8itches"),
     ("prefix wildcard", "shitty stream", "shitty"),
 ];
 

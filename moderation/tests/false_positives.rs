@@ -93,6 +93,11 @@ const ALLOWED: &[(&str, &str)] = &[
         "Moby Dick, graduated magna cum laude",
     ),
     ("french", "je prends une douche puis on joue"),
+    (
+        "ordinals and times",
+        "1st and 3rd place at 5pm, 4ever young, 2nd try, 9gag, 4chan",
+    ),
+    ("stars as emphasis", "that was *so* good, I *love* it"),
 ];
 
 #[test]

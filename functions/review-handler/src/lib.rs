@@ -5,6 +5,8 @@
 //! (contract §1.2–§1.3). It logs one structured line per decision and prints CloudWatch
 //! Embedded Metric Format (EMF) lines counting decisions by result and by category.
 
+#![warn(missing_docs)]
+
 use std::io::Write;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
