@@ -110,6 +110,8 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("letters separated by masks", "f*u*c*k", "f*u*c*k"),
     ("letters separated by hashes", "f#u#c#k", "f#u#c#k"),
     ("leading leet digit", "5hit", "5hit"),
+    ("canadian syllabics fancy text", "ᖴᑌᑕK", "ᖴᑌᑕK"),
+    ("cyrillic ghe with stroke", "ғuck", "ғuck"),
     ("leading leet digit in a prefix term", "8itches", "8itches"),
     ("prefix wildcard", "shitty stream", "shitty"),
 ];

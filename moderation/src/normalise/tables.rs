@@ -154,6 +154,34 @@ const LATIN_LOOKALIKES: &[(char, char)] = &[
     ('\u{AB52}', 'u'), // ꭒ
 ];
 
+/// Canadian Aboriginal syllabics (and one runic letter) that "fancy text" generators use as
+/// Latin capitals (`ᖴᑌᑕK`). Sorted by code point.
+const SYLLABIC_LOOKALIKES: &[(char, char)] = &[
+    ('\u{142F}', 'v'), // ᐯ
+    ('\u{144C}', 'u'), // ᑌ
+    ('\u{144E}', 'n'), // ᑎ
+    ('\u{1455}', 'c'), // ᑕ
+    ('\u{146B}', 'q'), // ᑫ
+    ('\u{146D}', 'p'), // ᑭ
+    ('\u{148D}', 'j'), // ᒍ
+    ('\u{14AA}', 'l'), // ᒪ
+    ('\u{1515}', 's'), // ᔕ
+    ('\u{157C}', 'h'), // ᕼ
+    ('\u{1587}', 'r'), // ᖇ
+    ('\u{15B4}', 'f'), // ᖴ
+    ('\u{15DD}', 'o'), // ᗝ
+    ('\u{15E9}', 'a'), // ᗩ
+    ('\u{15EA}', 'd'), // ᗪ
+    ('\u{15EF}', 'w'), // ᗯ
+    ('\u{15F0}', 'm'), // ᗰ
+    ('\u{15F4}', 'e'), // ᗴ
+    ('\u{15F7}', 'b'), // ᗷ
+    ('\u{1614}', 'z'), // ᘔ
+    ('\u{161C}', 'g'), // ᘜ
+    ('\u{166D}', 'x'), // ᙭
+    ('\u{16D5}', 'k'), // ᛕ
+];
+
 /// Folds a Latin look-alike letter (see [`LATIN_LOOKALIKES`]) or an enclosed or regional
 /// indicator letter without a compatibility decomposition to its ASCII letter.
 pub(crate) fn latin_lookalike(c: char) -> Option<char> {
@@ -168,10 +196,15 @@ pub(crate) fn latin_lookalike(c: char) -> Option<char> {
     if let Some(offset) = base {
         return char::from_u32('a' as u32 + offset);
     }
-    LATIN_LOOKALIKES
+    let table = if matches!(code, 0x1400..=0x167F | 0x16A0..=0x16FF) {
+        SYLLABIC_LOOKALIKES
+    } else {
+        LATIN_LOOKALIKES
+    };
+    table
         .binary_search_by_key(&c, |&(from, _)| from)
         .ok()
-        .map(|index| LATIN_LOOKALIKES[index].1)
+        .map(|index| table[index].1)
 }
 
 /// Lower-case Greek, Cyrillic and Armenian letters that are commonly passed off as a Latin
@@ -216,6 +249,7 @@ const SCRIPT_CONFUSABLES: &[(char, char)] = &[
     ('\u{0456}', 'i'), // і
     ('\u{0458}', 'j'), // ј
     ('\u{045B}', 'h'), // ћ
+    ('\u{0493}', 'f'), // ғ
     ('\u{04BB}', 'h'), // һ
     ('\u{04CF}', 'l'), // ӏ palochka
     ('\u{0501}', 'd'), // ԁ
@@ -315,6 +349,7 @@ mod tests {
     fn tables_are_sorted_for_binary_search() {
         assert!(DEFAULT_IGNORABLE.windows(2).all(|w| w[0].1 < w[1].0));
         assert!(LATIN_LOOKALIKES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(SYLLABIC_LOOKALIKES.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(SCRIPT_CONFUSABLES.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
