@@ -722,6 +722,39 @@ const COMMON_SHORT_WORDS: &[&str] = &[
     "web", "who", "why", "win", "won", "wow", "ya", "yay", "ye", "yes", "yet", "yo", "you",
 ];
 
+/// A word of at most three ASCII letters packed big-endian into a `u32`; packing preserves
+/// lexicographic order, so the packed list is sorted when the word list is.
+const fn pack_short_word(word: &[u8]) -> u32 {
+    let mut packed = 0u32;
+    let mut index = 0;
+    while index < 3 {
+        packed <<= 8;
+        if index < word.len() {
+            packed |= word[index] as u32;
+        }
+        index += 1;
+    }
+    packed
+}
+
+/// [`COMMON_SHORT_WORDS`] packed with [`pack_short_word`], for a fast binary search.
+const COMMON_SHORT_WORDS_PACKED: [u32; COMMON_SHORT_WORDS.len()] = {
+    let mut packed = [0u32; COMMON_SHORT_WORDS.len()];
+    let mut index = 0;
+    while index < COMMON_SHORT_WORDS.len() {
+        packed[index] = pack_short_word(COMMON_SHORT_WORDS[index].as_bytes());
+        index += 1;
+    }
+    packed
+};
+
+fn is_common_short_word(word: &[u8]) -> bool {
+    word.len() <= 3
+        && COMMON_SHORT_WORDS_PACKED
+            .binary_search(&pack_short_word(word))
+            .is_ok()
+}
+
 /// Longest piece (in letters) that may be joined with its neighbours.
 const MAX_SPLIT_PIECE: usize = 3;
 
@@ -758,7 +791,7 @@ fn find_split_words(terms: &TermMatcher, scratch: &mut DecisionScratch) {
             }
             if window
                 .iter()
-                .all(|&(s, e)| COMMON_SHORT_WORDS.binary_search(&&text[s..e]).is_ok())
+                .all(|&(s, e)| is_common_short_word(&text.as_bytes()[s..e]))
             {
                 continue;
             }
@@ -778,12 +811,9 @@ fn find_split_words(terms: &TermMatcher, scratch: &mut DecisionScratch) {
                     }
                 }
             }
-            normalise_into(
-                &scratch.compact,
-                ScriptFold::MixedTokens,
-                &mut scratch.normaliser,
-                &mut scratch.secondary,
-            );
+            scratch
+                .secondary
+                .set_collapsed_letters(scratch.compact.as_bytes());
             if let Some(term) = terms.whole_text_term(&scratch.secondary, Severity::High) {
                 let span = scratch
                     .primary
@@ -1289,6 +1319,9 @@ mod tests {
     #[test]
     fn common_short_words_are_sorted_for_binary_search() {
         assert!(COMMON_SHORT_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(COMMON_SHORT_WORDS_PACKED.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_common_short_word(b"go") && is_common_short_word(b"the"));
+        assert!(!is_common_short_word(b"sh") && !is_common_short_word(b"goes"));
     }
 
     #[test]

@@ -74,6 +74,21 @@ pub(crate) struct MaskedToken {
 }
 
 impl NormalisedText {
+    /// Replaces the content with `letters` (ASCII lower-case letters), collapsed with run
+    /// lengths, all mapped to the empty range: for whole-word checks of joined pieces.
+    pub(crate) fn set_collapsed_letters(&mut self, letters: &[u8]) {
+        self.clear();
+        for &letter in letters {
+            if self.text.as_bytes().last() == Some(&letter)
+                && let Some(run) = self.runs.last_mut()
+            {
+                *run = run.saturating_add(1);
+                continue;
+            }
+            self.push_char(char::from(letter), 0, 0, 1);
+        }
+    }
+
     /// The normalised text: lower-case, folded, tokens separated by single spaces.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -279,6 +294,15 @@ pub fn normalise(text: &str) -> NormalisedText {
 // ---- stage A: characters to units -------------------------------------------------------
 
 fn collect_units(text: &str, units: &mut Vec<Unit>, out: &mut NormalisedText) {
+    units.reserve(text.len());
+    if text.is_ascii() {
+        // Fast path: no decoding, no Unicode tables.
+        for (index, byte) in text.bytes().enumerate() {
+            let start = u32::try_from(index).unwrap_or(u32::MAX);
+            push_ascii(units, char::from(byte), start, start.saturating_add(1));
+        }
+        return;
+    }
     for (index, c) in text.char_indices() {
         // Offsets fit in u32: messages are at most a few KB; clamp defensively.
         let start = u32::try_from(index).unwrap_or(u32::MAX);

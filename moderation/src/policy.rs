@@ -260,7 +260,7 @@ pub struct SpamDocument {
     /// Longest allowed run of one repeated character.
     #[serde(default)]
     pub max_repeated_char: Option<u32>,
-    /// Highest allowed share (0–1) of capitals among letters ...
+    /// Highest allowed share (0–1) of capitals among cased letters ...
     #[serde(default)]
     pub max_caps_ratio: Option<f64>,
     /// ... in messages of at least this many code points (default 20).
