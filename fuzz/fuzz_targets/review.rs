@@ -53,9 +53,17 @@ fuzz_target!(|data: &[u8]| {
     };
     for policy in POLICIES.iter() {
         let review = policy.review(&request);
-        assert!(review.response.check_limits().is_ok(), "{:?}", review.response);
+        assert!(
+            review.response.check_limits().is_ok(),
+            "{:?}",
+            review.response
+        );
         for hit in &review.decision.hits {
-            assert!(text.get(hit.span.clone()).is_some(), "bad span {:?}", hit.span);
+            assert!(
+                text.get(hit.span.clone()).is_some(),
+                "bad span {:?}",
+                hit.span
+            );
         }
     }
     let normalised = normalise(text);
