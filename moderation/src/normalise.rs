@@ -20,7 +20,7 @@
 //! Then per token (a run of letters, digits, leetspeak symbols, mask symbols and apostrophes):
 //!
 //! 6. Leetspeak decoding, only inside tokens that contain letters (or consist only of two or
-//!    more `$`/`@`, as in `@$$`): `$` and `@` anywhere, `! | +` and the digits
+//!    more `$`/`@`, as in `@$$`): `$ @ ¢ € ¥ §` anywhere, `! ¡ | +` and the digits
 //!    `0 1 3 4 5 7 8 9` only between letters (digits also leading a word of three or more
 //!    letters, `5hit`), and digits only when the token has more letters than digits (so `$5`,
 //!    `142,460`, `1v1`, `5pm` and `911` stay intact).
@@ -399,6 +399,10 @@ fn push_folded(units: &mut Vec<Unit>, f: char, start: u32, end: u32) {
         (latin, UnitKind::Lookalike)
     } else if matches!(f, '\u{2019}' | '\u{02BC}' | '\u{2018}' | '\u{02B9}') {
         (f, UnitKind::Apostrophe)
+    } else if matches!(f, '¢' | '€' | '¥' | '§') {
+        (f, UnitKind::Leet)
+    } else if f == '¡' {
+        (f, UnitKind::LeetInternal)
     } else if tables::is_word_char(f) {
         if tables::is_latin_letter(f) {
             (f, UnitKind::Latin)
@@ -432,9 +436,12 @@ fn push_folded(units: &mut Vec<Unit>, f: char, start: u32, end: u32) {
 
 fn leet_letter(c: char) -> Option<char> {
     Some(match c {
-        '$' | '5' => 's',
+        '$' | '5' | '§' => 's',
         '@' | '4' => 'a',
-        '!' | '|' | '1' => 'i',
+        '¢' => 'c',
+        '€' => 'e',
+        '¥' => 'y',
+        '!' | '|' | '1' | '¡' => 'i',
         '+' | '7' => 't',
         '0' => 'o',
         '3' => 'e',

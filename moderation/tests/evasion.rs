@@ -112,6 +112,8 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("leading leet digit", "5hit", "5hit"),
     ("canadian syllabics fancy text", "ᖴᑌᑕK", "ᖴᑌᑕK"),
     ("cyrillic ghe with stroke", "ғuck", "ғuck"),
+    ("currency signs as letters", "fu¢k €at sh¡t", "fu¢k"),
+    ("inverted exclamation", "sh¡t", "sh¡t"),
     ("leading leet digit in a prefix term", "8itches", "8itches"),
     ("prefix wildcard", "shitty stream", "shitty"),
 ];

@@ -98,6 +98,10 @@ const ALLOWED: &[(&str, &str)] = &[
         "1st and 3rd place at 5pm, 4ever young, 2nd try, 9gag, 4chan",
     ),
     ("stars as emphasis", "that was *so* good, I *love* it"),
+    (
+        "currency amounts",
+        "it costs €5 or ¥500, ¢50 off, § 3 of the rules, jazz",
+    ),
 ];
 
 #[test]
