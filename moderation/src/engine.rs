@@ -512,10 +512,24 @@ impl CompiledProfile {
             if self.split_words {
                 find_split_words(&self.terms, scratch);
             }
-            if scratch.primary.has_pure_lookalike_token() {
+            // Second readings of look-alikes, only when the text has them (dedup drops repeats).
+            let extra_passes = [
+                (
+                    scratch.primary.has_pure_lookalike_token(),
+                    ScriptFold::Everywhere,
+                ),
+                (
+                    scratch.primary.has_alternate_lookalike(),
+                    ScriptFold::EverywhereAlternate,
+                ),
+            ];
+            for (needed, fold) in extra_passes {
+                if !needed {
+                    continue;
+                }
                 normalise_into(
                     content,
-                    ScriptFold::Everywhere,
+                    fold,
                     &mut scratch.normaliser,
                     &mut scratch.secondary,
                 );

@@ -47,6 +47,9 @@ pub(crate) enum ScriptFold {
     MixedTokens,
     /// Fold them everywhere (second pass, for tokens made only of look-alikes).
     Everywhere,
+    /// Fold them everywhere, using the second Latin reading where a letter has one (Cyrillic
+    /// `у` passes for `y` and for `u`).
+    EverywhereAlternate,
 }
 
 /// The normalised form of a text plus the map back to the original.
@@ -59,6 +62,7 @@ pub struct NormalisedText {
     masked_text: String,
     masked_tokens: Vec<MaskedToken>,
     has_pure_lookalike_token: bool,
+    has_alternate_lookalike: bool,
     has_bidi_control: bool,
 }
 
@@ -136,6 +140,12 @@ impl NormalisedText {
         self.has_pure_lookalike_token
     }
 
+    /// Whether some look-alike letter has a second Latin reading (see
+    /// [`ScriptFold::EverywhereAlternate`]).
+    pub(crate) fn has_alternate_lookalike(&self) -> bool {
+        self.has_alternate_lookalike
+    }
+
     /// Whether the original contained bidi embedding/override/isolate controls.
     pub(crate) fn has_bidi_control(&self) -> bool {
         self.has_bidi_control
@@ -149,6 +159,7 @@ impl NormalisedText {
         self.masked_text.clear();
         self.masked_tokens.clear();
         self.has_pure_lookalike_token = false;
+        self.has_alternate_lookalike = false;
         self.has_bidi_control = false;
     }
 
@@ -473,6 +484,7 @@ fn build_tokens(fold: ScriptFold, scratch: &mut NormaliserScratch, out: &mut Nor
             &mut out.masked_text,
             &mut out.masked_tokens,
             &mut out.has_pure_lookalike_token,
+            &mut out.has_alternate_lookalike,
         );
         // Mask symbols and edge symbols split a token into words (`f*u*c*k` → f, u, c, k), which
         // single-letter joining then treats like any other words.
@@ -505,6 +517,7 @@ fn decode_token(
     masked_text: &mut String,
     masked_tokens: &mut Vec<MaskedToken>,
     has_pure_lookalike_token: &mut bool,
+    has_alternate_lookalike: &mut bool,
 ) {
     let mut letters = 0usize;
     let mut latin_context = 0usize;
@@ -538,7 +551,7 @@ fn decode_token(
             last_letter = index;
         }
     }
-    let fold_lookalikes = fold == ScriptFold::Everywhere || (lookalikes > 0 && latin_context > 0);
+    let fold_lookalikes = fold != ScriptFold::MixedTokens || (lookalikes > 0 && latin_context > 0);
     if lookalikes > 0 && latin_context == 0 && others == 0 {
         *has_pure_lookalike_token = true;
     }
@@ -556,7 +569,12 @@ fn decode_token(
         let (ch, kind) = match unit.kind {
             UnitKind::Latin | UnitKind::OtherLetter => (unit.ch, OutKind::Letter),
             UnitKind::Lookalike => {
-                if fold_lookalikes {
+                let alternate = tables::script_confusable_alternate(unit.ch);
+                // Only tokens that could spell a Latin term (no other non-Latin letters).
+                *has_alternate_lookalike |= alternate.is_some() && others == 0;
+                if fold == ScriptFold::EverywhereAlternate {
+                    (alternate.unwrap_or(unit.alt), OutKind::Letter)
+                } else if fold_lookalikes {
                     (unit.alt, OutKind::Letter)
                 } else {
                     (unit.ch, OutKind::Letter)

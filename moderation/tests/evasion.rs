@@ -114,6 +114,7 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("cyrillic ghe with stroke", "ғuck", "ғuck"),
     ("currency signs as letters", "fu¢k €at sh¡t", "fu¢k"),
     ("inverted exclamation", "sh¡t", "sh¡t"),
+    ("cyrillic u read as u", "fуck you", "fуck"),
     ("leading leet digit in a prefix term", "8itches", "8itches"),
     ("prefix wildcard", "shitty stream", "shitty"),
 ];

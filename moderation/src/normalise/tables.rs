@@ -277,6 +277,15 @@ pub(crate) fn script_confusable(c: char) -> Option<char> {
         .map(|index| SCRIPT_CONFUSABLES[index].1)
 }
 
+/// The second Latin letter a look-alike passes for, where it has one (Cyrillic `у` is read as
+/// `y` by [`script_confusable`] and as `u` here).
+pub(crate) fn script_confusable_alternate(c: char) -> Option<char> {
+    match c {
+        '\u{0443}' => Some('u'), // у
+        _ => None,
+    }
+}
+
 /// Whether `c` is a letter of the Latin script (beyond ASCII) that survives decomposition,
 /// e.g. `þ`, `æ`. Used to decide whether a token "contains Latin" when folding look-alikes.
 pub(crate) fn is_latin_letter(c: char) -> bool {
