@@ -120,7 +120,7 @@ async fn review_handler_fails_its_cold_start_on_a_broken_policy() {
     lambda.stop().await;
 }
 
-fn api_env<'a>(emulator: &'a RunningEmulator) -> Vec<(&'a str, &'a str)> {
+fn api_env(emulator: &RunningEmulator) -> Vec<(&str, &str)> {
     vec![
         ("AWS_ENDPOINT_URL_IVSCHAT", emulator.url()),
         ("DEPLOYMENT_NAME", DEPLOYMENT),
