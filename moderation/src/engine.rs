@@ -149,6 +149,16 @@ pub struct Decision {
     pub flagged_categories: Vec<Arc<str>>,
 }
 
+impl Decision {
+    /// Categories of every rule that fired (sorted, unique), for logs, metrics and summaries.
+    pub fn categories_fired(&self) -> Vec<&str> {
+        let mut categories: Vec<&str> = self.hits.iter().map(|hit| hit.category.as_ref()).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        categories
+    }
+}
+
 /// The sender and text of one message, as the engine needs them.
 #[derive(Debug, Clone, Copy)]
 pub struct MessageContext<'a> {

@@ -109,7 +109,7 @@ struct CategoriesFired<'a>(&'a Review);
 
 impl std::fmt::Display for CategoriesFired<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&categories(self.0).join(","))
+        f.write_str(&self.0.decision.categories_fired().join(","))
     }
 }
 
@@ -128,19 +128,6 @@ fn log_decision(request: &ReviewRequest, review: &Review, micros: f64) {
     tracing::debug!(message_id = %request.message_id, content = %request.content, "reviewed message text");
 }
 
-/// Categories of the rules that fired (sorted, unique).
-fn categories(review: &Review) -> Vec<&str> {
-    let mut categories: Vec<&str> = review
-        .decision
-        .hits
-        .iter()
-        .map(|hit| hit.category.as_ref())
-        .collect();
-    categories.sort_unstable();
-    categories.dedup();
-    categories
-}
-
 /// CloudWatch EMF lines for one decision (newline-terminated): one counting it by result (with
 /// its decision time), and one per category that fired, counting it by category and result.
 pub fn metric_lines(review: &Review, decision_micros: f64, timestamp_ms: u64) -> String {
@@ -152,7 +139,7 @@ pub fn metric_lines(review: &Review, decision_micros: f64, timestamp_ms: u64) ->
         out,
         r#"{{"_aws":{{"Timestamp":{timestamp_ms},"CloudWatchMetrics":[{{"Namespace":"{METRICS_NAMESPACE}","Dimensions":[["Result"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}},{{"Name":"DecisionTime","Unit":"Microseconds"}}]}}]}},"Result":"{result}","Decisions":1,"DecisionTime":{decision_micros:.3}}}"#
     );
-    for category in categories(review) {
+    for category in review.decision.categories_fired() {
         let category = serde_json::to_string(category).unwrap_or_else(|_| "\"\"".to_string());
         let _ = writeln!(
             out,

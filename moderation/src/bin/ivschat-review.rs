@@ -88,15 +88,7 @@ impl Summary {
             }
             (ReviewResult::Allow, _) => self.allowed += 1,
         }
-        let mut categories: Vec<&str> = review
-            .decision
-            .hits
-            .iter()
-            .map(|hit| hit.category.as_ref())
-            .collect();
-        categories.sort_unstable();
-        categories.dedup();
-        for category in categories {
+        for category in review.decision.categories_fired() {
             *self.by_category.entry(category.to_string()).or_default() += 1;
         }
         self.decision_nanos.push(nanos);
