@@ -68,6 +68,48 @@ impl ClientSettings {
     }
 }
 
+/// Converts a CreateRoom, GetRoom or UpdateRoom output (distinct SDK types with the same
+/// accessors) into a [`Room`].
+macro_rules! room_from_output {
+    ($operation:literal, $out:expr) => {{
+        let out = &$out;
+        RoomParts {
+            operation: $operation,
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
+            maximum_message_length: out.maximum_message_length(),
+            message_review_handler: out.message_review_handler(),
+            tags: out.tags(),
+            logging_configuration_identifiers: out.logging_configuration_identifiers(),
+        }
+        .into_room()
+    }};
+}
+
+/// Converts any output or summary carrying a logging configuration's members into a
+/// [`LoggingConfiguration`].
+macro_rules! logging_configuration_from_output {
+    ($operation:literal, $out:expr) => {{
+        let out = &$out;
+        LoggingParts {
+            operation: $operation,
+            arn: out.arn(),
+            id: out.id(),
+            name: out.name(),
+            destination: out.destination_configuration(),
+            state: convert::state(out.state().map(|s| s.as_str())),
+            tags: out.tags(),
+            create_time: out.create_time(),
+            update_time: out.update_time(),
+        }
+        .into_logging_configuration()
+    }};
+}
+
 /// The project's only way to call IVS Chat: validates input before sending, maps every failure
 /// to [`IvsChatError`], and pages with explicit caps. Build it once per cold start and share it;
 /// cloning is cheap.
@@ -184,20 +226,7 @@ impl ChatClient {
             .send()
             .await
             .map_err(sdk_failure)?;
-        RoomParts {
-            operation: "CreateRoom",
-            arn: out.arn(),
-            id: out.id(),
-            name: out.name(),
-            create_time: out.create_time(),
-            update_time: out.update_time(),
-            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
-            maximum_message_length: out.maximum_message_length(),
-            message_review_handler: out.message_review_handler(),
-            tags: out.tags(),
-            logging_configuration_identifiers: out.logging_configuration_identifiers(),
-        }
-        .into_room()
+        room_from_output!("CreateRoom", out)
     }
 
     /// GetRoom.
@@ -209,20 +238,7 @@ impl ChatClient {
             .send()
             .await
             .map_err(sdk_failure)?;
-        RoomParts {
-            operation: "GetRoom",
-            arn: out.arn(),
-            id: out.id(),
-            name: out.name(),
-            create_time: out.create_time(),
-            update_time: out.update_time(),
-            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
-            maximum_message_length: out.maximum_message_length(),
-            message_review_handler: out.message_review_handler(),
-            tags: out.tags(),
-            logging_configuration_identifiers: out.logging_configuration_identifiers(),
-        }
-        .into_room()
+        room_from_output!("GetRoom", out)
     }
 
     /// UpdateRoom. Tags are changed with [`ChatClient::tag_resource`], not here.
@@ -250,20 +266,7 @@ impl ChatClient {
             .send()
             .await
             .map_err(sdk_failure)?;
-        RoomParts {
-            operation: "UpdateRoom",
-            arn: out.arn(),
-            id: out.id(),
-            name: out.name(),
-            create_time: out.create_time(),
-            update_time: out.update_time(),
-            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
-            maximum_message_length: out.maximum_message_length(),
-            message_review_handler: out.message_review_handler(),
-            tags: out.tags(),
-            logging_configuration_identifiers: out.logging_configuration_identifiers(),
-        }
-        .into_room()
+        room_from_output!("UpdateRoom", out)
     }
 
     /// DeleteRoom.
@@ -456,18 +459,7 @@ impl ChatClient {
             .send()
             .await
             .map_err(sdk_failure)?;
-        LoggingParts {
-            operation: "CreateLoggingConfiguration",
-            arn: out.arn(),
-            id: out.id(),
-            name: out.name(),
-            destination: out.destination_configuration(),
-            state: convert::state(out.state().map(|s| s.as_str())),
-            tags: out.tags(),
-            create_time: out.create_time(),
-            update_time: out.update_time(),
-        }
-        .into_logging_configuration()
+        logging_configuration_from_output!("CreateLoggingConfiguration", out)
     }
 
     /// GetLoggingConfiguration.
@@ -482,18 +474,7 @@ impl ChatClient {
             .send()
             .await
             .map_err(sdk_failure)?;
-        LoggingParts {
-            operation: "GetLoggingConfiguration",
-            arn: out.arn(),
-            id: out.id(),
-            name: out.name(),
-            destination: out.destination_configuration(),
-            state: convert::state(out.state().map(|s| s.as_str())),
-            tags: out.tags(),
-            create_time: out.create_time(),
-            update_time: out.update_time(),
-        }
-        .into_logging_configuration()
+        logging_configuration_from_output!("GetLoggingConfiguration", out)
     }
 
     /// UpdateLoggingConfiguration. Tags are changed with [`ChatClient::tag_resource`].
@@ -516,18 +497,7 @@ impl ChatClient {
             .send()
             .await
             .map_err(sdk_failure)?;
-        LoggingParts {
-            operation: "UpdateLoggingConfiguration",
-            arn: out.arn(),
-            id: out.id(),
-            name: out.name(),
-            destination: out.destination_configuration(),
-            state: convert::state(out.state().map(|s| s.as_str())),
-            tags: out.tags(),
-            create_time: out.create_time(),
-            update_time: out.update_time(),
-        }
-        .into_logging_configuration()
+        logging_configuration_from_output!("UpdateLoggingConfiguration", out)
     }
 
     /// DeleteLoggingConfiguration.
@@ -568,20 +538,7 @@ impl ChatClient {
             logging_configurations: out
                 .logging_configurations()
                 .iter()
-                .map(|s| {
-                    LoggingParts {
-                        operation: "ListLoggingConfigurations",
-                        arn: s.arn(),
-                        id: s.id(),
-                        name: s.name(),
-                        destination: s.destination_configuration(),
-                        state: convert::state(s.state().map(|s| s.as_str())),
-                        tags: s.tags(),
-                        create_time: s.create_time(),
-                        update_time: s.update_time(),
-                    }
-                    .into_logging_configuration()
-                })
+                .map(|s| logging_configuration_from_output!("ListLoggingConfigurations", s))
                 .collect::<Result<_, _>>()?,
             next_token: out
                 .next_token()
