@@ -24,6 +24,8 @@ pub mod response;
 pub mod rooms;
 pub mod routing;
 pub mod signature;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use body::JsonObject;
 pub use claims::{JwtClaims, parse_claim_list};

@@ -1,0 +1,132 @@
+//! Test support for the HTTP-API functions (feature `test-support`, for dev-dependencies only):
+//! the local IVS Chat emulator seeded with the rooms the `events/` fixtures name, a client for
+//! it, fixture loading, response assertions and log capture.
+//!
+//! Panics on failure, as test helpers do.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use ivschat_api::{ChatClient, ClientSettings};
+use ivschat_emulator::{Emulator, RunningEmulator};
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+
+/// The deployment the fixtures' APIs serve.
+pub const DEPLOYMENT: &str = "chat-prod";
+/// A room tagged for [`DEPLOYMENT`].
+pub const MANAGED_ROOM: &str = "ManagedRoom1";
+/// A room tagged for another deployment.
+pub const OTHER_DEPLOYMENT_ROOM: &str = "OtherDeploy1";
+/// A room with no deployment tag.
+pub const UNMANAGED_ROOM: &str = "Unmanaged001";
+/// The emulator's region.
+pub const REGION: &str = "us-east-1";
+/// The emulator's account.
+pub const ACCOUNT: &str = "123456789012";
+
+/// The ARN of fixture room `id`.
+pub fn room_arn(id: &str) -> String {
+    format!("arn:aws:ivschat:{REGION}:{ACCOUNT}:room/{id}")
+}
+
+/// An emulator holding the fixtures' rooms under their fixed ids.
+pub async fn start_emulator() -> RunningEmulator {
+    let emulator = Emulator::builder().start().await.expect("emulator starts");
+    let deployment = |value: &str| {
+        BTreeMap::from([(
+            ivschat_api::managed::DEPLOYMENT_TAG.to_string(),
+            value.to_string(),
+        )])
+    };
+    for (id, tags) in [
+        (MANAGED_ROOM, deployment(DEPLOYMENT)),
+        (OTHER_DEPLOYMENT_ROOM, deployment("chat-staging")),
+        (
+            UNMANAGED_ROOM,
+            BTreeMap::from([("team".to_string(), "video".to_string())]),
+        ),
+    ] {
+        emulator
+            .create_room_with_id(id, id, tags)
+            .expect("fixture room seeded");
+    }
+    emulator
+}
+
+/// A client for the emulator that does not retry, so every upstream error surfaces at once.
+pub fn client(emulator: &RunningEmulator) -> ChatClient {
+    ChatClient::for_endpoint(
+        emulator.url(),
+        REGION,
+        "test",
+        "test",
+        ClientSettings {
+            max_attempts: 1,
+            ..ClientSettings::default()
+        },
+    )
+}
+
+/// The API Gateway v2 request in `events/<folder>/<name>.json`, from a crate under `functions/`
+/// (pass `env!("CARGO_MANIFEST_DIR")`).
+pub fn fixture(manifest_dir: &str, folder: &str, name: &str) -> Request {
+    let path = Path::new(manifest_dir)
+        .join("../../events")
+        .join(folder)
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    lambda_http::request::from_str(&text).expect("fixture is an API Gateway v2 request")
+}
+
+/// The response body as JSON.
+pub fn body_json(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).expect("JSON body")
+}
+
+/// Asserts an error response's status, code and field.
+pub fn assert_error(response: &Response<Body>, status: u16, code: &str, field: Option<&str>) {
+    let body = body_json(response);
+    assert_eq!(response.status().as_u16(), status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert_eq!(body["error"]["field"].as_str(), field, "body: {body}");
+}
+
+/// Everything logged since [`capture_logs`] was called.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// The captured text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
+    }
+}
+
+impl Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs a global subscriber capturing every log line at TRACE as JSON. A global one, not
+/// a scoped one: callsites first hit by other threads would otherwise stay disabled. So call
+/// it once, from a test binary with a single test.
+pub fn capture_logs() -> CapturedLogs {
+    let logs = CapturedLogs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
+    logs
+}
