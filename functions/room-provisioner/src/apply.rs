@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ivschat_api::ids::LoggingConfigurationArn;
+use ivschat_api::ids::{LoggingConfigurationArn, ResourceArn};
 use ivschat_api::model::{
     CreateLoggingConfigurationRequest, CreateRoomRequest, TagResourceRequest, UntagResourceRequest,
     UpdateLoggingConfigurationRequest, UpdateRoomRequest,
@@ -14,7 +14,7 @@ use ivschat_api::{ChatClient, IvsChatError};
 use serde::Serialize;
 
 use crate::pacing::{ApiCategory, Attempted, Pacer};
-use crate::plan::{PlanStep, ReconcilePlan};
+use crate::plan::{PlanStep, ReconcilePlan, TagChanges};
 
 /// What happened to one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -284,38 +284,8 @@ async fn apply_step(
             StepOutcome::from_attempt(attempted, |_| None)
         }
         PlanStep::Retag { arn, tags, .. } => {
-            let mut attempts = 0;
-            let set = tags.to_set();
-            if !set.is_empty() {
-                let request = TagResourceRequest {
-                    resource: arn.clone(),
-                    tags: set,
-                };
-                let attempted = pacer
-                    .call(ApiCategory::Tags, || client.tag_resource(&request))
-                    .await;
-                attempts += attempted.attempts;
-                if let Err(error) = attempted.result {
-                    return StepOutcome::failed(attempts, &error);
-                }
-            }
-            if !tags.removed.is_empty() {
-                let request = UntagResourceRequest {
-                    resource: arn.clone(),
-                    tag_keys: tags.removed.clone(),
-                };
-                let attempted = pacer
-                    .call(ApiCategory::Tags, || client.untag_resource(&request))
-                    .await;
-                attempts += attempted.attempts;
-                if let Err(error) = attempted.result {
-                    return StepOutcome::failed(attempts, &error);
-                }
-            }
-            StepOutcome::Applied {
-                attempts,
-                created_arn: None,
-            }
+            let attempted = apply_tag_changes(client, pacer, arn, tags).await;
+            StepOutcome::from_attempt(attempted, |_| None)
         }
         PlanStep::DeleteRoom { arn, .. } => {
             let attempted = pacer
@@ -357,5 +327,53 @@ fn deleted(attempted: Attempted<()>) -> StepOutcome {
             },
             |_| None,
         ),
+    }
+}
+
+/// Applies `changes` to `arn`: TagResource for additions and replacements, UntagResource for
+/// removals, each within the tag rate. Stops at the first failure.
+pub async fn apply_tag_changes(
+    client: &ChatClient,
+    pacer: &Pacer,
+    arn: &ResourceArn,
+    changes: &TagChanges,
+) -> Attempted<()> {
+    let mut attempts = 0;
+    let set = changes.to_set();
+    if !set.is_empty() {
+        let request = TagResourceRequest {
+            resource: arn.clone(),
+            tags: set,
+        };
+        let attempted = pacer
+            .call(ApiCategory::Tags, || client.tag_resource(&request))
+            .await;
+        attempts += attempted.attempts;
+        if attempted.result.is_err() {
+            return Attempted {
+                attempts,
+                ..attempted
+            };
+        }
+    }
+    if !changes.removed.is_empty() {
+        let request = UntagResourceRequest {
+            resource: arn.clone(),
+            tag_keys: changes.removed.clone(),
+        };
+        let attempted = pacer
+            .call(ApiCategory::Tags, || client.untag_resource(&request))
+            .await;
+        attempts += attempted.attempts;
+        if attempted.result.is_err() {
+            return Attempted {
+                attempts,
+                ..attempted
+            };
+        }
+    }
+    Attempted {
+        result: Ok(()),
+        attempts,
     }
 }

@@ -6,13 +6,12 @@
 use std::collections::BTreeMap;
 
 use ivschat_api::ids::ResourceArn;
-use ivschat_api::model::{TagResourceRequest, UntagResourceRequest};
 use ivschat_api::{ChatClient, IvsChatError};
 
 use room_provisioner::inventory::{
     INVENTORY_CAP, list_all_logging_configurations_paced, list_all_rooms_paced,
 };
-use room_provisioner::pacing::{ApiCategory, Attempted, Pacer};
+use room_provisioner::pacing::{Attempted, Pacer};
 use room_provisioner::plan::{ResourceKind, TagChanges, ValueChange};
 use room_provisioner::toolkit_tags;
 use serde::Serialize;
@@ -156,54 +155,6 @@ struct Tagged {
     tags: BTreeMap<String, String>,
 }
 
-/// Applies `changes` to `arn`: TagResource for additions and replacements, UntagResource for
-/// removals, each within the tag rate. Stops at the first failure.
-pub async fn apply_tag_changes(
-    client: &ChatClient,
-    pacer: &Pacer,
-    arn: &ResourceArn,
-    changes: &TagChanges,
-) -> Attempted<()> {
-    let mut attempts = 0;
-    let set = changes.to_set();
-    if !set.is_empty() {
-        let request = TagResourceRequest {
-            resource: arn.clone(),
-            tags: set,
-        };
-        let attempted = pacer
-            .call(ApiCategory::Tags, || client.tag_resource(&request))
-            .await;
-        attempts += attempted.attempts;
-        if attempted.result.is_err() {
-            return Attempted {
-                attempts,
-                ..attempted
-            };
-        }
-    }
-    if !changes.removed.is_empty() {
-        let request = UntagResourceRequest {
-            resource: arn.clone(),
-            tag_keys: changes.removed.clone(),
-        };
-        let attempted = pacer
-            .call(ApiCategory::Tags, || client.untag_resource(&request))
-            .await;
-        attempts += attempted.attempts;
-        if attempted.result.is_err() {
-            return Attempted {
-                attempts,
-                ..attempted
-            };
-        }
-    }
-    Attempted {
-        result: Ok(()),
-        attempts,
-    }
-}
-
 impl EnforcementOutcome {
     fn from_attempt(attempted: Attempted<()>) -> Self {
         match attempted.result {
@@ -268,7 +219,8 @@ pub async fn enforce_policy(
             EnforcementOutcome::Planned
         } else {
             EnforcementOutcome::from_attempt(
-                apply_tag_changes(client, pacer, &item.arn, &changes).await,
+                room_provisioner::apply::apply_tag_changes(client, pacer, &item.arn, &changes)
+                    .await,
             )
         };
         let totals = &mut report.totals;

@@ -14,8 +14,9 @@ use room_provisioner::toolkit_tags;
 use serde::{Deserialize, Serialize};
 
 use crate::config::TagManagerConfig;
-use crate::enforce::{EnforcementReport, apply_tag_changes, enforce_policy};
+use crate::enforce::{EnforcementReport, enforce_policy};
 use crate::policy::TagPolicy;
+use room_provisioner::apply::apply_tag_changes;
 
 /// The schedule's `Input` JSON: `{"dry_run": false}` (or `{}`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
