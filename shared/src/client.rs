@@ -7,7 +7,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ivschat::config::{Credentials, Region};
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, StreamExt};
 
 use crate::convert::{self, LoggingParts, RoomParts, sdk_failure};
 use crate::error::IvsChatError;
@@ -342,10 +342,10 @@ impl ChatClient {
         request: &ListRoomsRequest,
         cap: usize,
     ) -> Result<Vec<RoomSummary>, IvsChatError> {
-        collect_capped(
-            self.list_rooms_pages(request.clone()).map_ok(|p| p.rooms),
-            cap,
-        )
+        collect_all_pages(cap, |token| async move {
+            let page = self.list_rooms(request, token.as_deref()).await?;
+            Ok((page.rooms, page.next_token))
+        })
         .await
     }
 
@@ -567,11 +567,12 @@ impl ChatClient {
         &self,
         cap: usize,
     ) -> Result<Vec<LoggingConfiguration>, IvsChatError> {
-        collect_capped(
-            self.list_logging_configurations_pages(None)
-                .map_ok(|p| p.logging_configurations),
-            cap,
-        )
+        collect_all_pages(cap, |token| async move {
+            let page = self
+                .list_logging_configurations(None, token.as_deref())
+                .await?;
+            Ok((page.logging_configurations, page.next_token))
+        })
         .await
     }
 }
@@ -613,6 +614,22 @@ where
             }
         }
     })
+}
+
+/// Collects every page `fetch_page` returns, given the previous page's token (None first), until
+/// a page has no next token. Fails with [`IvsChatError::TooManyResults`] once more than `cap`
+/// items arrive (without fetching further), on the first failed page, and when the service
+/// repeats a token. For callers that wrap each page call (rate limiting, retries) themselves.
+pub async fn collect_all_pages<'a, T, F, Fut>(
+    cap: usize,
+    fetch_page: F,
+) -> Result<Vec<T>, IvsChatError>
+where
+    T: 'a,
+    F: Fn(Option<String>) -> Fut + 'a,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), IvsChatError>> + 'a,
+{
+    collect_capped(paginate(fetch_page), cap).await
 }
 
 async fn collect_capped<T>(

@@ -18,7 +18,7 @@ pub mod error;
 pub mod model;
 
 #[cfg(feature = "client")]
-pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP};
+pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP, collect_all_pages};
 pub use error::IvsChatError;
 pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
 pub use validate::Violation;

@@ -4,7 +4,7 @@
 
 use ivschat_api::managed::{CHANNEL_TAG, RESOURCE_KEY_TAG, is_managed_by};
 use ivschat_api::model::{ListRoomsRequest, LoggingConfiguration, Room, RoomSummary};
-use ivschat_api::{ChatClient, IvsChatError};
+use ivschat_api::{ChatClient, IvsChatError, collect_all_pages};
 
 use crate::pacing::{ApiCategory, Pacer};
 
@@ -18,35 +18,17 @@ pub async fn list_all_rooms_paced(
     pacer: &Pacer,
     cap: usize,
 ) -> Result<Vec<RoomSummary>, IvsChatError> {
-    let request = ListRoomsRequest::default();
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    let mut seen_tokens = Vec::new();
-    loop {
+    let request = &ListRoomsRequest::default();
+    collect_all_pages(cap, |token| async move {
         let page = pacer
             .call(ApiCategory::Rooms, || {
-                client.list_rooms(&request, token.as_deref())
+                client.list_rooms(request, token.as_deref())
             })
             .await
             .result?;
-        all.extend(page.rooms);
-        if all.len() > cap {
-            return Err(IvsChatError::TooManyResults { cap });
-        }
-        match page.next_token {
-            Some(next) if !seen_tokens.contains(&next) => {
-                seen_tokens.push(next.clone());
-                token = Some(next);
-            }
-            Some(_) => {
-                return Err(IvsChatError::Unknown {
-                    code: None,
-                    message: "the service repeated a pagination token".into(),
-                });
-            }
-            None => return Ok(all),
-        }
-    }
+        Ok((page.rooms, page.next_token))
+    })
+    .await
 }
 
 /// Every logging configuration in the account and Region, paging within the
@@ -56,34 +38,16 @@ pub async fn list_all_logging_configurations_paced(
     pacer: &Pacer,
     cap: usize,
 ) -> Result<Vec<LoggingConfiguration>, IvsChatError> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    let mut seen_tokens = Vec::new();
-    loop {
+    collect_all_pages(cap, |token| async move {
         let page = pacer
             .call(ApiCategory::LoggingConfigurations, || {
                 client.list_logging_configurations(None, token.as_deref())
             })
             .await
             .result?;
-        all.extend(page.logging_configurations);
-        if all.len() > cap {
-            return Err(IvsChatError::TooManyResults { cap });
-        }
-        match page.next_token {
-            Some(next) if !seen_tokens.contains(&next) => {
-                seen_tokens.push(next.clone());
-                token = Some(next);
-            }
-            Some(_) => {
-                return Err(IvsChatError::Unknown {
-                    code: None,
-                    message: "the service repeated a pagination token".into(),
-                });
-            }
-            None => return Ok(all),
-        }
-    }
+        Ok((page.logging_configurations, page.next_token))
+    })
+    .await
 }
 
 /// True when `tags` mark a resource the provisioner owns for `deployment`: this deployment's
