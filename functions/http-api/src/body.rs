@@ -39,7 +39,14 @@ impl JsonObject {
 
     /// Fails naming the first field (in name order) that is not in `accepted`.
     pub fn reject_unknown_fields(&self, accepted: &[&str]) -> Result<(), Violation> {
-        match self.fields.keys().find(|k| !accepted.contains(&k.as_str())) {
+        // `min`, not the map's order: serde_json keeps insertion order when any crate in the
+        // build enables its `preserve_order` feature, and the answer must not depend on that.
+        let unknown = self
+            .fields
+            .keys()
+            .filter(|k| !accepted.contains(&k.as_str()))
+            .min();
+        match unknown {
             Some(unknown) => Err(Violation::new(
                 unknown.as_str(),
                 format!(
@@ -155,6 +162,15 @@ mod tests {
             .reject_unknown_fields(&["reason"])
             .expect_err("role is unknown");
         assert_eq!(error.field, "role");
+    }
+
+    #[test]
+    fn the_first_unknown_field_is_named_in_name_order_whatever_order_it_arrived_in() {
+        let body = JsonObject::from_body(br#"{"zeta":1,"userId":"x","alpha":2}"#).expect("object");
+        let error = body
+            .reject_unknown_fields(&["userId"])
+            .expect_err("two unknown fields");
+        assert_eq!(error.field, "alpha");
     }
 
     #[test]
