@@ -117,6 +117,9 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("cyrillic u read as u", "fуck you", "fуck"),
     ("leading leet digit in a prefix term", "8itches", "8itches"),
     ("prefix wildcard", "shitty stream", "shitty"),
+    ("vowel dropped", "such a btch", "btch"),
+    ("letters swapped", "fcuk off", "fcuk"),
+    ("abbreviation", "shut up mofo", "mofo"),
 ];
 
 #[test]

@@ -94,6 +94,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     ("french", "je prends une douche puis on joue"),
     (
+        "idiom holding a slur as a word",
+        "the kitchen is spic and span, spick and span",
+    ),
+    (
         "ordinals and times",
         "1st and 3rd place at 5pm, 4ever young, 2nd try, 9gag, 4chan",
     ),
