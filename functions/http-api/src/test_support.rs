@@ -56,6 +56,51 @@ pub async fn start_emulator() -> RunningEmulator {
     emulator
 }
 
+/// Serves Secrets Manager's GetSecretValue (awsJson1.1) on a free loopback port for the given
+/// secret ids, each answered with the given JSON (e.g. `{"Name": "hook", "SecretString": "…"}`);
+/// an unknown id gets ResourceNotFoundException. Returns the endpoint URL, for
+/// `endpoint_url` or `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+pub async fn secrets_manager_stand_in(secrets: BTreeMap<String, Value>) -> String {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+
+    let secrets = Arc::new(secrets);
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let secrets = secrets.clone();
+            async move {
+                let json = [("content-type", "application/x-amz-json-1.1")];
+                let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+                if target != Some("secretsmanager.GetSecretValue") {
+                    return (StatusCode::BAD_REQUEST, "unexpected operation").into_response();
+                }
+                let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                let id = request["SecretId"].as_str().unwrap_or_default();
+                match secrets.get(id) {
+                    Some(answer) => (StatusCode::OK, json, answer.to_string()).into_response(),
+                    None => (
+                        StatusCode::BAD_REQUEST,
+                        json,
+                        serde_json::json!({
+                            "__type": "ResourceNotFoundException",
+                            "Message": "Secrets Manager can't find the specified secret."
+                        })
+                        .to_string(),
+                    )
+                        .into_response(),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("bound address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
 /// A client for the emulator that does not retry, so every upstream error surfaces at once.
 pub fn client(emulator: &RunningEmulator) -> ChatClient {
     ChatClient::for_endpoint(

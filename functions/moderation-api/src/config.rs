@@ -24,6 +24,9 @@ pub struct ModerationApiConfig {
     pub cors: CorsPolicy,
     /// The webhook secret; `None` turns the webhook route off (404).
     pub webhook_secret: Option<WebhookSecret>,
+    /// A Secrets Manager secret (ARN or name) holding the webhook secret, fetched once at cold
+    /// start into [`ModerationApiConfig::webhook_secret`] (see [`crate::secret`]).
+    pub webhook_secret_arn: Option<String>,
 }
 
 impl ModerationApiConfig {
@@ -35,19 +38,23 @@ impl ModerationApiConfig {
     /// Reads `source`: `DEPLOYMENT_NAME`, `AWS_REGION`, `AWS_ACCOUNT_ID` (required);
     /// `USER_ID_CLAIM` (default `sub`), `ROLES_CLAIM` (`cognito:groups`), `MODERATOR_ROLES`
     /// (`moderator`), `EVENT_NAME_ALLOW_LIST` (any), `ROOM_CACHE_TTL_SECONDS` (30),
-    /// `CORS_ALLOWED_ORIGINS` (none), `WEBHOOK_SECRET` (none: webhook off; at least 32 bytes).
-    /// `WEBHOOK_SECRET_ARN` and `WEBHOOK_SECRET_PARAMETER` are refused: resolve the secret into
-    /// `WEBHOOK_SECRET` at deploy time instead.
+    /// `CORS_ALLOWED_ORIGINS` (none), and at most one of `WEBHOOK_SECRET` (the secret itself, at
+    /// least 32 bytes; for local use) and `WEBHOOK_SECRET_ARN` (a Secrets Manager secret holding
+    /// it); neither turns the webhook off. `WEBHOOK_SECRET_PARAMETER` (SSM) is refused.
     pub fn from_source(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         let config = ConfigReader::new(source);
-        for unsupported in ["WEBHOOK_SECRET_ARN", "WEBHOOK_SECRET_PARAMETER"] {
-            if config.optional(unsupported).is_some() {
-                return Err(ConfigError::new(
-                    unsupported,
-                    "is not supported; resolve the secret into WEBHOOK_SECRET at deploy time \
-                     (e.g. {{resolve:secretsmanager:NAME:SecretString}})",
-                ));
-            }
+        if config.optional("WEBHOOK_SECRET_PARAMETER").is_some() {
+            return Err(ConfigError::new(
+                "WEBHOOK_SECRET_PARAMETER",
+                "is not supported; keep the secret in Secrets Manager and set WEBHOOK_SECRET_ARN",
+            ));
+        }
+        let webhook_secret_arn = config.optional("WEBHOOK_SECRET_ARN");
+        if webhook_secret_arn.is_some() && config.optional("WEBHOOK_SECRET").is_some() {
+            return Err(ConfigError::new(
+                "WEBHOOK_SECRET_ARN",
+                "must not be set together with WEBHOOK_SECRET; choose one",
+            ));
         }
         let defaults = ClaimNames::default();
         let mut moderator_roles: BTreeSet<String> =
@@ -76,6 +83,7 @@ impl ModerationApiConfig {
                 .optional("WEBHOOK_SECRET")
                 .map(|secret| WebhookSecret::new("WEBHOOK_SECRET", secret.as_bytes()))
                 .transpose()?,
+            webhook_secret_arn,
         })
     }
 }
@@ -126,13 +134,25 @@ mod tests {
     }
 
     #[test]
-    fn secret_references_are_refused_rather_than_ignored() {
-        let error = ModerationApiConfig::from_source(&env(&[(
-            "WEBHOOK_SECRET_ARN",
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:hook",
-        )]))
-        .expect_err("unsupported");
-        assert_eq!(error.variable, "WEBHOOK_SECRET_ARN");
+    fn a_secrets_manager_reference_is_kept_for_the_cold_start_to_fetch() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hook";
+        let config =
+            ModerationApiConfig::from_source(&env(&[("WEBHOOK_SECRET_ARN", arn)])).expect("valid");
+        assert_eq!(config.webhook_secret_arn.as_deref(), Some(arn));
+        assert!(config.webhook_secret.is_none(), "not fetched yet");
+    }
+
+    #[test]
+    fn a_secret_given_twice_or_through_ssm_fails_naming_the_variable() {
+        let both = ModerationApiConfig::from_source(&env(&[
+            ("WEBHOOK_SECRET_ARN", "hook"),
+            ("WEBHOOK_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]))
+        .expect_err("two sources");
+        assert_eq!(both.variable, "WEBHOOK_SECRET_ARN");
+        let ssm = ModerationApiConfig::from_source(&env(&[("WEBHOOK_SECRET_PARAMETER", "/hook")]))
+            .expect_err("unsupported");
+        assert_eq!(ssm.variable, "WEBHOOK_SECRET_PARAMETER");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod config;
 pub mod events;
 pub mod handler;
+pub mod secret;
 
 pub use actions::{ActionOutcome, ModerationAction, ModerationError, Moderator};
 pub use audit::{AUDIT_TARGET, Actor, AuditRecord};

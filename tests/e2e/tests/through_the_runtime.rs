@@ -209,11 +209,18 @@ fn signed(fixture: &str, secret: &str) -> Value {
 
 #[tokio::test]
 async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
-    // GIVEN the moderation API with a webhook secret
+    // GIVEN the moderation API, its webhook secret kept in Secrets Manager and fetched at cold
+    // start
     let emulator = emulator_with_fixture_rooms().await;
     let secret = "e2e-webhook-secret-of-at-least-32-bytes!";
+    let secrets = http_api::test_support::secrets_manager_stand_in(BTreeMap::from([(
+        "chat-webhook".to_string(),
+        json!({"Name": "chat-webhook", "SecretString": secret}),
+    )]))
+    .await;
     let mut env = api_env(&emulator);
-    env.push(("WEBHOOK_SECRET", secret));
+    env.push(("WEBHOOK_SECRET_ARN", "chat-webhook"));
+    env.push(("AWS_ENDPOINT_URL_SECRETS_MANAGER", &secrets));
     env.push(("EVENT_NAME_ALLOW_LIST", "app:stream_live"));
     let lambda = LambdaUnderRie::start("ModerationApiFunction", &env)
         .await
@@ -257,6 +264,10 @@ async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
         .expect("invoked");
     assert_eq!(forged["statusCode"], 401, "{forged}");
     assert_eq!(emulator.journal().len(), 2);
+    assert!(
+        !lambda.output().text().contains(secret),
+        "secret leaked into logs"
+    );
     lambda.stop().await;
 }
 
