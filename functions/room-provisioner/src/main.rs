@@ -1,7 +1,7 @@
 //! The room provisioner on a schedule: reads its configuration and spec once at cold start,
 //! then reconciles on every scheduled invocation (`{"dry_run": false}`).
 
-use ivschat_api::{ChatClient, ClientSettings};
+use ivschat_api::ChatClient;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use room_provisioner::handler::{ScheduledRun, handle_scheduled};
 use room_provisioner::{Pacer, ProvisionerConfig};
@@ -11,12 +11,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = ProvisionerConfig::from_env()?;
     tracing::info!(deployment = %config.deployment, spec = %config.spec_source, "configuration loaded");
-    // The pacer owns retries (with backoff per category), so the SDK does not retry as well.
-    let client = ChatClient::from_env(ClientSettings {
-        max_attempts: 1,
-        ..Default::default()
-    })
-    .await;
+    let client = ChatClient::from_env(Pacer::client_settings()).await;
     let pacer = Pacer::default();
     let (config, client, pacer) = (&config, &client, &pacer);
     lambda_runtime::run(service_fn(

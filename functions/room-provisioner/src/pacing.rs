@@ -143,6 +143,15 @@ impl Default for Pacer {
 }
 
 impl Pacer {
+    /// Client settings for calls made through a pacer: one SDK attempt each, because the
+    /// pacer owns retries (with backoff per category) and the two must not multiply.
+    pub fn client_settings() -> ivschat_api::ClientSettings {
+        ivschat_api::ClientSettings {
+            max_attempts: 1,
+            ..ivschat_api::ClientSettings::default()
+        }
+    }
+
     /// A pacer with these rates and this retry policy.
     pub fn new(rates: ControlPlaneRates, retry: RetryPolicy) -> Self {
         Self {

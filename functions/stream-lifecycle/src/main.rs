@@ -1,7 +1,7 @@
 //! The stream lifecycle Lambda: IVS stream events from an EventBridge rule, and the sweep
 //! (`{"action": "sweep"}`) from a schedule.
 
-use ivschat_api::{ChatClient, ClientSettings};
+use ivschat_api::ChatClient;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use room_provisioner::Pacer;
 use serde_json::Value;
@@ -12,12 +12,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = StreamLifecycleConfig::from_env()?;
     tracing::info!(deployment = %config.deployment, delete_after_end = ?config.delete_after_end, "configuration loaded");
-    // The pacer owns retries, so the SDK does not retry as well.
-    let client = ChatClient::from_env(ClientSettings {
-        max_attempts: 1,
-        ..Default::default()
-    })
-    .await;
+    let client = ChatClient::from_env(Pacer::client_settings()).await;
     let pacer = Pacer::default();
     let (config, client, pacer) = (&config, &client, &pacer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -1,7 +1,7 @@
 //! `POST /provision` on the HTTP API: the same reconcile as the schedule, on demand, for
 //! callers with an admin role.
 
-use ivschat_api::{ChatClient, ClientSettings};
+use ivschat_api::ChatClient;
 use lambda_http::{Error, Request, service_fn};
 use room_provisioner::handler::handle_provision_request;
 use room_provisioner::{Pacer, ProvisionerConfig};
@@ -11,11 +11,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = ProvisionerConfig::from_env()?;
     tracing::info!(deployment = %config.deployment, spec = %config.spec_source, "configuration loaded");
-    let client = ChatClient::from_env(ClientSettings {
-        max_attempts: 1,
-        ..Default::default()
-    })
-    .await;
+    let client = ChatClient::from_env(Pacer::client_settings()).await;
     let pacer = Pacer::default();
     let (config, client, pacer) = (&config, &client, &pacer);
     lambda_http::run(service_fn(move |request: Request| async move {
