@@ -22,7 +22,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::faults::FaultRule;
-use crate::server::Service;
+use crate::service::Service;
 use crate::wire;
 
 /// The admin routes (state is supplied by the caller).

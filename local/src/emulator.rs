@@ -10,6 +10,7 @@ use rand::RngCore;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::admin;
 use crate::arn::ServiceIdentity;
 use crate::config::{ConfigError, EmulatorConfig};
 use crate::error::ApiError;
@@ -17,7 +18,8 @@ use crate::faults::{FaultInjector, FaultRule, FaultSpecError};
 use crate::model::{JournalEntry, LoggingConfiguration, LoggingConfigurationState, Room};
 use crate::pagination::PageTokenCodec;
 use crate::persistence::{self, StateFile, StateFileError};
-use crate::server::{self, Service};
+use crate::server;
+use crate::service::Service;
 use crate::sigv4::AuthPolicy;
 use crate::store::{StateData, StateStore};
 use crate::tokens::{ChatTokenSigner, TokenError, VerifiedToken};
@@ -183,7 +185,7 @@ impl EmulatorBuilder {
             source,
         })?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = server::router(Arc::clone(&service));
+        let app = server::router(admin::routes(), Arc::clone(&service));
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {

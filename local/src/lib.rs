@@ -14,39 +14,63 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules: `routing` (operations and their HTTP bindings), `request` (reading JSON members),
-//! `operations` (one handler per operation), `store` (state), `wire` (output shapes),
-//! `error` (error shapes and their encoding), `sigv4` (authentication), `tokens` (chat tokens),
-//! `faults` (fault injection), `pagination` (nextToken), `persistence` (state file),
-//! `server` and `admin` (HTTP), `emulator` (embedding API), `config` and `cli`.
+//! # Layout
+//!
+//! The public front is the items re-exported here plus the [`cli`] module; every other module
+//! is private. Modules by layer, lower layers first; each depends only on those above its line
+//! (the `crate::` imports it names), so there are no cycles:
+//!
+//! - `arn`, `error`, `model`, `routing`: ids and ARNs, error shapes and their encoding, the
+//!   resource types, operations and their HTTP bindings (no `crate::` imports).
+//! - `request` (error), `pagination` (error), `wire` (model), `tokens` (arn, model),
+//!   `faults` (routing), `sigv4` (error, routing): reading JSON members, nextToken, output
+//!   shapes, chat tokens, fault injection, authentication.
+//! - `store` (arn, error, model, pagination): the state.
+//! - `persistence` (model, store), `config` (faults, store): the state file, the configuration.
+//! - `operations` (error, model, pagination, request, routing, store, tokens, wire): one handler
+//!   per operation.
+//! - `service` (error, faults, model, pagination, persistence, sigv4, store, tokens): the state a
+//!   request can touch, shared by the HTTP modules and the embedding API.
+//! - `admin` (faults, service, wire), `server` (arn, error, faults, operations, request, routing,
+//!   service, sigv4): the admin endpoints and the service API; neither imports the other.
+//! - `cli` (config, faults): the binary's command line.
+//! - `emulator` (admin, arn, config, error, faults, model, pagination, persistence, server,
+//!   service, sigv4, store, tokens): the embedding API; it mounts `admin`'s routes on
+//!   `server`'s router.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
-pub mod admin;
-pub mod arn;
+mod admin;
+mod arn;
+// Public because it is the `ivschat-emulator` binary's interface: the binary (`main.rs`) is a
+// separate crate and reaches it only through this library, and its items (`parse`, `USAGE`,
+// `CliCommand`, `CliError`) only read right qualified by `cli::`. Embedders do not need it.
 pub mod cli;
-pub mod config;
-pub mod emulator;
-pub mod error;
-pub mod faults;
-pub mod model;
-pub mod operations;
-pub mod pagination;
-pub mod persistence;
-pub mod request;
-pub mod routing;
-pub mod server;
-pub mod sigv4;
-pub mod store;
-pub mod tokens;
-pub mod wire;
+mod config;
+mod emulator;
+mod error;
+mod faults;
+mod model;
+mod operations;
+mod pagination;
+mod persistence;
+mod request;
+mod routing;
+mod server;
+mod service;
+mod sigv4;
+mod store;
+mod tokens;
+mod wire;
 
-pub use config::EmulatorConfig;
-pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator, StartError};
-pub use error::ApiError;
-pub use faults::{FaultKind, FaultRule, FaultTrigger};
+pub use config::{ConfigError, EmulatorConfig};
+pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator, SHUTDOWN_GRACE, StartError};
+pub use error::{ApiError, FieldProblem, ValidationReason};
+pub use faults::{FaultKind, FaultRule, FaultSpecError, FaultTrigger};
 pub use model::{
     Capability, Destination, FallbackResult, JournalAction, JournalEntry, LoggingConfiguration,
     LoggingConfigurationState, MessageReviewHandler, Room,
 };
+pub use persistence::StateFileError;
+pub use store::Quotas;
 pub use tokens::{TokenError, VerifiedToken};

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use ivschat_emulator::EmulatorBuilder;
 use ivschat_emulator::cli::{self, CliCommand, USAGE};
-use ivschat_emulator::emulator::EmulatorBuilder;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {

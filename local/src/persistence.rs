@@ -159,11 +159,6 @@ impl StateFile {
         }
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Writes the store's current state.
     pub fn save(&self, store: &StateStore) -> Result<(), StateFileError> {
         let _writing = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());

@@ -55,11 +55,6 @@ impl JsonObject {
         self.members.get(name).filter(|value| !value.is_null())
     }
 
-    /// Whether member `name` is present (and not null).
-    pub fn has(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
     /// An optional string member.
     pub fn optional_string(&self, name: &str) -> Result<Option<String>, ApiError> {
         match self.get(name) {

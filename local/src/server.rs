@@ -1,5 +1,5 @@
 //! The HTTP side: authentication, routing, fault injection and request logging around the
-//! operations, plus the admin endpoints.
+//! operations, with the admin endpoints mounted in front.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,42 +11,22 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use crate::admin;
 use crate::arn::{ResourceArn, new_id};
 use crate::error::ApiError;
-use crate::faults::{FaultInjector, InjectedError};
+use crate::faults::InjectedError;
 use crate::operations::{self, OperationContext, Reply};
-use crate::pagination::PageTokenCodec;
-use crate::persistence::StateFile;
 use crate::request::JsonObject;
 use crate::routing::{self, Operation, Route};
-use crate::sigv4::{self, AuthPolicy, SignedRequest};
-use crate::store::StateStore;
-use crate::tokens::ChatTokenSigner;
+use crate::service::Service;
+use crate::sigv4::{self, SignedRequest};
 
 /// Largest request body accepted (the service's bodies are a few KB at most).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Everything a request can touch.
-#[derive(Debug)]
-pub struct Service {
-    /// Rooms, logging configurations, journal.
-    pub store: StateStore,
-    /// Active faults.
-    pub faults: FaultInjector,
-    /// Chat token signer.
-    pub tokens: ChatTokenSigner,
-    /// nextToken codec.
-    pub pages: PageTokenCodec,
-    /// Authentication policy.
-    pub auth: AuthPolicy,
-    /// State file, when persisting.
-    pub state_file: Option<StateFile>,
-}
-
-/// The router: admin endpoints under `/_emulator/`, everything else is the service API.
-pub fn router(service: Arc<Service>) -> Router {
-    admin::routes().fallback(serve_api).with_state(service)
+/// The whole HTTP app: `admin_routes` (the admin endpoints under `/_emulator/`, which the caller
+/// supplies so this module need not know them) first, everything else is the service API.
+pub fn router(admin_routes: Router<Arc<Service>>, service: Arc<Service>) -> Router {
+    admin_routes.fallback(serve_api).with_state(service)
 }
 
 fn reply_response(reply: Reply) -> Response {
@@ -72,103 +52,66 @@ fn throttled_resource_id(route: &Route, body: &[u8], account_id: &str) -> String
         .unwrap_or_else(|| account_id.to_owned())
 }
 
-impl Service {
-    /// Writes the state file, if any; a failure is logged, as the change itself succeeded.
-    pub fn persist(&self) {
-        if let Some(file) = &self.state_file
-            && let Err(error) = file.save(&self.store)
-        {
-            tracing::error!(%error, "state file not updated");
-        }
+/// Authenticates, routes, applies faults to and executes one service API request.
+async fn handle(
+    service: &Service,
+    method: &str,
+    raw_path: &str,
+    raw_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Option<Operation>, Response) {
+    let signed = SignedRequest {
+        method,
+        raw_path,
+        raw_query,
+        headers,
+        body,
+    };
+    if let Err(error) = sigv4::authenticate(&service.auth, &signed, OffsetDateTime::now_utc()) {
+        return (None, error.into_response());
     }
-
-    /// Creates a room with a chosen id (a fixture's), checking the id and the name and tags as
-    /// CreateRoom would, and persists it.
-    pub fn create_room_with_id(
-        &self,
-        id: &str,
-        name: &str,
-        tags: std::collections::BTreeMap<String, String>,
-    ) -> Result<crate::model::Room, ApiError> {
-        use ivschat_api::validate;
-        crate::error::check(validate::message_id("id", id))?;
-        crate::error::check(validate::resource_name("name", name))?;
-        crate::error::check(validate::tags("tags", &tags))?;
-        let room = self.store.create_room_with_id(
-            id,
-            crate::store::NewRoom {
-                name: name.to_owned(),
-                maximum_message_rate_per_second: None,
-                maximum_message_length: None,
-                message_review_handler: None,
-                tags,
-                logging_configuration_identifiers: Vec::new(),
+    let Some(route) = routing::resolve(method, raw_path) else {
+        return (
+            None,
+            ApiError::unknown_operation(method, raw_path).into_response(),
+        );
+    };
+    let operation = route.operation;
+    let outcome = service.faults.decide(operation);
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
+    }
+    if let Some(injected) = outcome.error {
+        let error = match injected {
+            InjectedError::Throttle => ApiError::Throttling {
+                message: format!("Rate exceeded for {} (injected fault)", operation.name()),
+                resource_id: throttled_resource_id(
+                    &route,
+                    body,
+                    &service.store.identity().account_id,
+                ),
+                limit: operation.rate_limit_per_second(),
             },
-        )?;
-        self.persist();
-        Ok(room)
+            InjectedError::InternalError => ApiError::InternalServer {
+                message: format!("internal error in {} (injected fault)", operation.name()),
+            },
+        };
+        return (Some(operation), error.into_response());
     }
-
-    async fn handle(
-        &self,
-        method: &str,
-        raw_path: &str,
-        raw_query: &str,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> (Option<Operation>, Response) {
-        let signed = SignedRequest {
-            method,
-            raw_path,
-            raw_query,
-            headers,
-            body,
-        };
-        if let Err(error) = sigv4::authenticate(&self.auth, &signed, OffsetDateTime::now_utc()) {
-            return (None, error.into_response());
-        }
-        let Some(route) = routing::resolve(method, raw_path) else {
-            return (
-                None,
-                ApiError::unknown_operation(method, raw_path).into_response(),
-            );
-        };
-        let operation = route.operation;
-        let outcome = self.faults.decide(operation);
-        if !outcome.delay.is_zero() {
-            tokio::time::sleep(outcome.delay).await;
-        }
-        if let Some(injected) = outcome.error {
-            let error = match injected {
-                InjectedError::Throttle => ApiError::Throttling {
-                    message: format!("Rate exceeded for {} (injected fault)", operation.name()),
-                    resource_id: throttled_resource_id(
-                        &route,
-                        body,
-                        &self.store.identity().account_id,
-                    ),
-                    limit: operation.rate_limit_per_second(),
-                },
-                InjectedError::InternalError => ApiError::InternalServer {
-                    message: format!("internal error in {} (injected fault)", operation.name()),
-                },
-            };
-            return (Some(operation), error.into_response());
-        }
-        let context = OperationContext {
-            store: &self.store,
-            tokens: &self.tokens,
-            pages: &self.pages,
-        };
-        match operations::execute(&context, &route, raw_query, body) {
-            Ok(reply) => {
-                if reply.changed_state {
-                    self.persist();
-                }
-                (Some(operation), reply_response(reply))
+    let context = OperationContext {
+        store: &service.store,
+        tokens: &service.tokens,
+        pages: &service.pages,
+    };
+    match operations::execute(&context, &route, raw_query, body) {
+        Ok(reply) => {
+            if reply.changed_state {
+                service.persist();
             }
-            Err(error) => (Some(operation), error.into_response()),
+            (Some(operation), reply_response(reply))
         }
+        Err(error) => (Some(operation), error.into_response()),
     }
 }
 
@@ -181,9 +124,15 @@ async fn serve_api(State(service): State<Arc<Service>>, request: Request<Body>) 
     let (parts, body) = request.into_parts();
     let (operation, mut response) = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => {
-            service
-                .handle(&method, &raw_path, &raw_query, &parts.headers, &bytes)
-                .await
+            handle(
+                &service,
+                &method,
+                &raw_path,
+                &raw_query,
+                &parts.headers,
+                &bytes,
+            )
+            .await
         }
         Err(_) => (
             None,

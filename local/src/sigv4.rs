@@ -4,7 +4,7 @@
 //! `AWS4-HMAC-SHA256` Authorization header, as AWS refuses anonymous calls. In strict mode it
 //! recomputes the signature from the configured secret: canonical request (method, URI path
 //! encoded again, sorted query, signed headers, payload hash), string to sign, derived key.
-//! Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+//! Reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>
 
 use std::collections::BTreeMap;
 

@@ -183,11 +183,6 @@ fn sorted_page<T: Clone>(
 }
 
 impl StateStore {
-    /// An empty store for `identity` with `quotas`.
-    pub fn new(identity: ServiceIdentity, quotas: Quotas) -> Self {
-        Self::with_data(identity, quotas, StateData::default())
-    }
-
     /// A store starting from `data` (a loaded state file).
     pub fn with_data(identity: ServiceIdentity, quotas: Quotas, data: StateData) -> Self {
         Self {

@@ -25,7 +25,7 @@ const TOKEN_PREFIX: &str = "ivschat-emulator.v1.";
 /// lifetime; an hour, capped by the session's end, keeps a token never outliving its session.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::hours(1);
 
-/// What a token grants, as read back by [`ChatTokenSigner::verify`].
+/// What a token grants, as read back by [`crate::RunningEmulator::verify_chat_token`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
     /// The room the token admits to.
