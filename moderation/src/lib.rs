@@ -33,11 +33,16 @@ pub mod terms;
 
 pub use engine::{
     CompiledProfile, DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, Decision, MAX_REASON_CHARS,
-    MAX_REGEX_CHARS, MAX_REGEX_RULES, MessageContext, POLICY_PATH_ENV, PolicyError, PolicySet,
-    REGEX_SIZE_LIMIT, RuleHit, RuleKind, Verdict,
+    MAX_REGEX_CHARS, MAX_REGEX_RULES, MessageContext, PolicyError, PolicySet, REGEX_SIZE_LIMIT,
+    RuleHit, RuleKind, Verdict,
 };
 pub use mask::mask_spans;
 pub use normalise::{NormalisedText, normalise};
 pub use policy::{Action, PolicyDocument, Severity};
 pub use review::{REASON_ATTRIBUTE, Review};
 pub use terms::{MatchMode, TermMatcher};
+
+/// Environment variable by which deployments name their policy file. The engine never reads it:
+/// the review-handler Lambda and the `ivschat-review` CLI read it and pass the path to
+/// [`PolicySet::load`].
+pub const POLICY_PATH_ENV: &str = "REVIEW_POLICY_PATH";

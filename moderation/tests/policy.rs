@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ivschat_moderation::{
-    Action, Decision, MessageContext, PolicyError, PolicySet, RuleKind, Verdict,
+    Action, DEFAULT_POLICY_NAME, Decision, MessageContext, PolicyError, PolicySet, RuleKind,
+    Verdict,
 };
 
 fn compile(toml: &str) -> Result<PolicySet, PolicyError> {
@@ -140,6 +141,31 @@ fn rejects_an_action_for_an_unknown_category() {
 #[test]
 fn reports_a_missing_policy_file_with_its_path() {
     match PolicySet::from_path(Path::new("/nonexistent/policy.toml")) {
+        Err(PolicyError::Read { path, .. }) => assert_eq!(path, "/nonexistent/policy.toml"),
+        other => panic!("expected a read error, got {other:?}"),
+    }
+}
+
+#[test]
+fn loads_the_built_in_policy_without_a_path_and_the_named_file_with_one() {
+    // GIVEN no path: the built-in policy, named as such
+    let builtin = PolicySet::load(None).expect("built-in policy compiles");
+    assert_eq!(builtin.source_name(), DEFAULT_POLICY_NAME);
+    // GIVEN a path: that file, named by its path, in errors too
+    let dir = std::env::temp_dir().join(format!("ivschat-policy-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("policy.toml");
+    std::fs::write(&file, TERMS).expect("write policy");
+    let loaded = PolicySet::load(Some(&file)).expect("file compiles");
+    assert_eq!(loaded.source_name(), file.display().to_string());
+    std::fs::write(&file, "terms = 3\n").expect("write broken policy");
+    let text = match PolicySet::load(Some(&file)) {
+        Ok(_) => panic!("expected the policy to be rejected"),
+        Err(error) => error.to_string(),
+    };
+    assert!(text.starts_with(&format!("{}: ", file.display())), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+    match PolicySet::load(Some(Path::new("/nonexistent/policy.toml"))) {
         Err(PolicyError::Read { path, .. }) => assert_eq!(path, "/nonexistent/policy.toml"),
         other => panic!("expected a read error, got {other:?}"),
     }

@@ -4,19 +4,47 @@
 //! `MessageId`), reviews it with the compiled policy and returns the exact reply for IVS Chat
 //! (contract §1.2–§1.3). It logs one structured line per decision and prints CloudWatch
 //! Embedded Metric Format (EMF) lines counting decisions by result and by category.
+//! [`ReviewHandlerConfig`] is what the function reads from its environment at cold start.
 
 #![warn(missing_docs)]
 
+use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ivschat_api::review::{ReviewRequest, ReviewResponse};
-use ivschat_moderation::{PolicySet, Review};
+use ivschat_moderation::{POLICY_PATH_ENV, PolicySet, Review};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
 /// CloudWatch namespace of the EMF metrics.
 pub const METRICS_NAMESPACE: &str = "IvsChat/Review";
+
+/// What the review handler reads from its environment at cold start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewHandlerConfig {
+    /// The policy file named by `REVIEW_POLICY_PATH` ([`POLICY_PATH_ENV`]), for
+    /// [`PolicySet::load`]; `None` (unset or empty) means the built-in default policy.
+    pub policy_path: Option<PathBuf>,
+}
+
+impl ReviewHandlerConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// Reads the variables through `lookup` (name → value, `None` when unset), so tests need
+    /// not touch the process environment. An empty `REVIEW_POLICY_PATH` counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Self {
+        Self {
+            policy_path: lookup(POLICY_PATH_ENV)
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+}
 
 /// Why an event could not be reviewed. IVS Chat then applies the room's `fallbackResult`.
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +228,46 @@ mod tests {
             "profanity-strong:deny[9..13]"
         );
         assert_eq!(CategoriesFired(&review).to_string(), "profanity");
+    }
+
+    fn config(vars: &[(&str, &str)]) -> ReviewHandlerConfig {
+        let vars: std::collections::BTreeMap<String, OsString> = vars
+            .iter()
+            .map(|(name, value)| (name.to_string(), OsString::from(value)))
+            .collect();
+        ReviewHandlerConfig::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn reads_the_policy_path_and_treats_an_empty_one_as_unset() {
+        assert_eq!(
+            config(&[("REVIEW_POLICY_PATH", "/opt/policy.toml")]).policy_path,
+            Some(PathBuf::from("/opt/policy.toml"))
+        );
+        assert_eq!(config(&[("REVIEW_POLICY_PATH", "")]).policy_path, None);
+        assert_eq!(config(&[]), ReviewHandlerConfig::default());
+    }
+
+    #[test]
+    fn loads_the_built_in_policy_without_a_path_and_names_a_missing_file() {
+        let builtin =
+            PolicySet::load(config(&[]).policy_path.as_deref()).expect("built-in policy compiles");
+        assert_eq!(
+            builtin.source_name(),
+            ivschat_moderation::DEFAULT_POLICY_NAME
+        );
+        let missing = PolicySet::load(
+            config(&[("REVIEW_POLICY_PATH", "/nonexistent/policy.toml")])
+                .policy_path
+                .as_deref(),
+        );
+        match missing {
+            Err(error) => assert!(
+                error.to_string().starts_with("/nonexistent/policy.toml: "),
+                "{error}"
+            ),
+            Ok(_) => panic!("a missing policy file must fail the cold start"),
+        }
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! same reply) as the review-handler Lambda.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::{BufRead, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use ivschat_api::review::{ReviewRequest, ReviewResult};
-use ivschat_moderation::{PolicySet, Review, Verdict};
+use ivschat_moderation::{POLICY_PATH_ENV, PolicySet, Review, Verdict};
 use serde_json::{Value, json};
 
 const USAGE: &str = "\
@@ -165,12 +166,21 @@ fn explain(review: &Review, content: &str, nanos: u64) -> Value {
     })
 }
 
-fn run(options: &Options) -> Result<bool, String> {
-    let policy = match &options.policy {
-        Some(path) => PolicySet::from_path(path),
-        None => PolicySet::from_env(),
+/// The policy file to load: `--policy`, else the file named by [`POLICY_PATH_ENV`] when it is set
+/// and non-empty, else none (the built-in policy): the same choice the Lambda makes.
+fn policy_path(flag: Option<&Path>, env_value: Option<OsString>) -> Option<PathBuf> {
+    match flag {
+        Some(path) => Some(path.to_path_buf()),
+        None => env_value
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from),
     }
-    .map_err(|error| format!("cannot load policy: {error}"))?;
+}
+
+fn run(options: &Options) -> Result<bool, String> {
+    let path = policy_path(options.policy.as_deref(), std::env::var_os(POLICY_PATH_ENV));
+    let policy =
+        PolicySet::load(path.as_deref()).map_err(|error| format!("cannot load policy: {error}"))?;
 
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
@@ -274,6 +284,18 @@ mod tests {
         assert!(parse_args(args(&["--frobnicate"])).is_err());
         assert!(parse_args(args(&["--policy"])).is_err());
         assert!(matches!(parse_args(args(&["--help"])), Ok(Command::Help)));
+    }
+
+    #[test]
+    fn policy_flag_wins_over_the_environment_and_an_empty_variable_means_built_in() {
+        let env = || Some(OsString::from("env.toml"));
+        assert_eq!(
+            policy_path(Some(Path::new("flag.toml")), env()),
+            Some(PathBuf::from("flag.toml"))
+        );
+        assert_eq!(policy_path(None, env()), Some(PathBuf::from("env.toml")));
+        assert_eq!(policy_path(None, Some(OsString::new())), None);
+        assert_eq!(policy_path(None, None), None);
     }
 
     #[test]
