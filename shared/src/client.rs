@@ -122,12 +122,18 @@ impl ChatClient {
     /// A client from the standard AWS configuration chain: region, credentials, and
     /// `AWS_ENDPOINT_URL_IVSCHAT` / `AWS_ENDPOINT_URL` for a custom endpoint.
     pub async fn from_env(settings: ClientSettings) -> Self {
-        let config = aws_config::defaults(behavior_version())
+        let config = aws_config::defaults(behavior_version()).load().await;
+        Self::from_sdk_config(&config, settings)
+    }
+
+    /// A client from an AWS configuration loaded once per cold start (region, credentials,
+    /// endpoint), with `settings`' retries and timeouts.
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, settings: ClientSettings) -> Self {
+        let config = aws_sdk_ivschat::config::Builder::from(config)
             .retry_config(settings.retry_config())
             .timeout_config(settings.timeout_config())
-            .load()
-            .await;
-        Self::from_sdk_client(aws_sdk_ivschat::Client::new(&config))
+            .build();
+        Self::from_sdk_client(aws_sdk_ivschat::Client::from_conf(config))
     }
 
     /// A client for an explicit endpoint with static credentials: for the local emulator and

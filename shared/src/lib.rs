@@ -2,7 +2,9 @@
 //!
 //! Every IVS Chat control-plane operation goes through [`ChatClient`], which checks its input
 //! against the service's own constraints before sending ([`validate`]), maps every failure to one
-//! error type ([`IvsChatError`]) and pages through lists with an explicit cap. The review
+//! error type ([`IvsChatError`]) and pages through lists with an explicit cap. Background work
+//! goes through [`PacedChatClient`], which keeps every call within its operation's rate and
+//! retries what may succeed later. The toolkit's tag vocabulary lives in [`managed`]. The review
 //! handler's wire types live in [`review`] and need no AWS SDK (turn off the `client` feature).
 
 pub mod ids;
@@ -16,9 +18,15 @@ mod client;
 mod convert;
 pub mod error;
 pub mod model;
+#[cfg(feature = "client")]
+pub mod paced;
 
 #[cfg(feature = "client")]
 pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP, collect_all_pages};
 pub use error::IvsChatError;
 pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
+#[cfg(feature = "client")]
+pub use paced::{
+    ApiCategory, Attempted, ControlPlaneRates, PacedChatClient, Pacer, RateLimiter, RetryPolicy,
+};
 pub use validate::Violation;

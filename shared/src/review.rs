@@ -1,4 +1,4 @@
-//! Wire types of the IVS Chat message review handler (contract §1.2–§1.3).
+//! Wire types of the IVS Chat message review handler (docs/ivs-chat.md §1.2–§1.3).
 //!
 //! IVS Chat invokes the room's review Lambda with a [`ReviewRequest`] for every `SendMessage` and
 //! expects a [`ReviewResponse`] back within 200 ms. Keys on the wire are PascalCase, unlike the

@@ -1,4 +1,4 @@
-//! Constraint checks from the IVS Chat service model (contract §2.3–§3).
+//! Constraint checks from the IVS Chat service model (docs/ivs-chat.md §2.3–§3).
 //!
 //! Every check returns a [`Violation`] naming the field and the rule, so both the client (before
 //! sending) and the local emulator (when answering) report the same words.
@@ -143,7 +143,7 @@ pub fn logging_configuration_identifier(field: &str, value: &str) -> Result<(), 
 }
 
 /// A taggable resource: 1–128 characters and a room or logging-configuration ARN. The model's own
-/// pattern for this field is broken (contract §2.3) and is deliberately not used.
+/// pattern for this field is broken (docs/ivs-chat.md §2.3) and is deliberately not used.
 pub fn resource_arn(field: &str, value: &str) -> Result<(), Violation> {
     length_between(field, value, 1, MAX_IDENTIFIER_LENGTH)?;
     match split_ivschat_arn(value) {

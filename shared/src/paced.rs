@@ -1,14 +1,26 @@
-//! Staying within IVS Chat's control-plane rates (contract §3) and retrying what may succeed
-//! later.
+//! [`PacedChatClient`]: IVS Chat calls that stay within the service's control-plane rates
+//! (docs/ivs-chat.md §3) and retry what may succeed later.
 //!
 //! Each category of operation has its own [`RateLimiter`] that spaces calls evenly; a
-//! [`Pacer`] bundles the three limiters with a bounded [`RetryPolicy`] that retries only
-//! failures for which [`IvsChatError::is_retryable`] is true, backing off exponentially.
+//! [`Pacer`] bundles the limiters with a bounded [`RetryPolicy`] that retries only failures for
+//! which [`IvsChatError::is_retryable`] is true, backing off exponentially. Each method of the
+//! paced client knows its own operation's [`ApiCategory`], so no caller ever picks one.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
-use ivschat_api::IvsChatError;
+use crate::managed::TagChanges;
+use crate::model::{
+    CreateLoggingConfigurationRequest, CreateRoomRequest, DeleteMessageRequest,
+    DisconnectUserRequest, ListRoomsRequest, LoggingConfiguration, Room, RoomSummary,
+    SendEventRequest, TagResourceRequest, UntagResourceRequest, UpdateLoggingConfigurationRequest,
+    UpdateRoomRequest,
+};
+use crate::{
+    ChatClient, ClientSettings, IvsChatError, LoggingConfigurationArn, ResourceArn, RoomArn,
+    collect_all_pages,
+};
 use serde::Serialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -143,15 +155,6 @@ impl Default for Pacer {
 }
 
 impl Pacer {
-    /// Client settings for calls made through a pacer: one SDK attempt each, because the
-    /// pacer owns retries (with backoff per category) and the two must not multiply.
-    pub fn client_settings() -> ivschat_api::ClientSettings {
-        ivschat_api::ClientSettings {
-            max_attempts: 1,
-            ..ivschat_api::ClientSettings::default()
-        }
-    }
-
     /// A pacer with these rates and this retry policy.
     pub fn new(rates: ControlPlaneRates, retry: RetryPolicy) -> Self {
         Self {
@@ -179,8 +182,13 @@ impl Pacer {
     }
 
     /// Calls `operation` within `category`'s rate, retrying retryable failures with backoff up
-    /// to the policy's attempts. Every attempt waits for its own rate slot.
-    pub async fn call<T, F, Fut>(&self, category: ApiCategory, mut operation: F) -> Attempted<T>
+    /// to the policy's attempts. Every attempt waits for its own rate slot. Private: callers go
+    /// through [`PacedChatClient`], whose methods each know their category.
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        category: ApiCategory,
+        mut operation: F,
+    ) -> Attempted<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, IvsChatError>>,
@@ -209,6 +217,252 @@ impl Pacer {
                 }
             }
         }
+    }
+}
+
+/// The IVS Chat client for background work (schedules, stream events, admin routes): every call
+/// waits for a slot in its operation's rate category and retryable failures are retried with
+/// backoff. Build it once per cold start and share it.
+///
+/// Its [`ChatClient`] must make one SDK attempt per call ([`PacedChatClient::client_settings`]):
+/// the pacer owns retries, and the two must not multiply.
+#[derive(Debug)]
+pub struct PacedChatClient {
+    client: ChatClient,
+    pacer: Pacer,
+}
+
+impl PacedChatClient {
+    /// Client settings for calls made through a pacer: one SDK attempt each, because the
+    /// pacer owns retries (with backoff per category).
+    pub fn client_settings() -> ClientSettings {
+        ClientSettings {
+            max_attempts: 1,
+            ..ClientSettings::default()
+        }
+    }
+
+    /// Paces `client` with `pacer`.
+    pub fn new(client: ChatClient, pacer: Pacer) -> Self {
+        Self { client, pacer }
+    }
+
+    /// A client from the standard AWS configuration, with the service's default rates and
+    /// retry policy.
+    pub fn from_sdk_config(config: &aws_config::SdkConfig) -> Self {
+        Self::new(
+            ChatClient::from_sdk_config(config, Self::client_settings()),
+            Pacer::default(),
+        )
+    }
+
+    /// The unpaced client underneath.
+    pub fn unpaced(&self) -> &ChatClient {
+        &self.client
+    }
+
+    /// The pacer.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// CreateRoom, at the room rate.
+    pub async fn create_room(&self, request: &CreateRoomRequest) -> Attempted<Room> {
+        self.pacer
+            .call(ApiCategory::Rooms, || self.client.create_room(request))
+            .await
+    }
+
+    /// GetRoom, at the room rate.
+    pub async fn get_room(&self, room: &RoomArn) -> Attempted<Room> {
+        self.pacer
+            .call(ApiCategory::Rooms, || self.client.get_room(room))
+            .await
+    }
+
+    /// UpdateRoom, at the room rate.
+    pub async fn update_room(&self, request: &UpdateRoomRequest) -> Attempted<Room> {
+        self.pacer
+            .call(ApiCategory::Rooms, || self.client.update_room(request))
+            .await
+    }
+
+    /// DeleteRoom, at the room rate.
+    pub async fn delete_room(&self, room: &RoomArn) -> Attempted<()> {
+        self.pacer
+            .call(ApiCategory::Rooms, || self.client.delete_room(room))
+            .await
+    }
+
+    /// Every room in the account and Region, each ListRooms page at the room rate. Fails rather
+    /// than return more than `cap` rooms, or on the first page that still fails after retries.
+    pub async fn list_all_rooms(&self, cap: usize) -> Result<Vec<RoomSummary>, IvsChatError> {
+        let request = &ListRoomsRequest::default();
+        collect_all_pages(cap, |token| async move {
+            let page = self
+                .pacer
+                .call(ApiCategory::Rooms, || {
+                    self.client.list_rooms(request, token.as_deref())
+                })
+                .await
+                .result?;
+            Ok((page.rooms, page.next_token))
+        })
+        .await
+    }
+
+    /// CreateLoggingConfiguration, at the logging-configuration rate.
+    pub async fn create_logging_configuration(
+        &self,
+        request: &CreateLoggingConfigurationRequest,
+    ) -> Attempted<LoggingConfiguration> {
+        self.pacer
+            .call(ApiCategory::LoggingConfigurations, || {
+                self.client.create_logging_configuration(request)
+            })
+            .await
+    }
+
+    /// UpdateLoggingConfiguration, at the logging-configuration rate.
+    pub async fn update_logging_configuration(
+        &self,
+        request: &UpdateLoggingConfigurationRequest,
+    ) -> Attempted<LoggingConfiguration> {
+        self.pacer
+            .call(ApiCategory::LoggingConfigurations, || {
+                self.client.update_logging_configuration(request)
+            })
+            .await
+    }
+
+    /// DeleteLoggingConfiguration, at the logging-configuration rate.
+    pub async fn delete_logging_configuration(
+        &self,
+        logging_configuration: &LoggingConfigurationArn,
+    ) -> Attempted<()> {
+        self.pacer
+            .call(ApiCategory::LoggingConfigurations, || {
+                self.client
+                    .delete_logging_configuration(logging_configuration)
+            })
+            .await
+    }
+
+    /// Every logging configuration in the account and Region, each page at the
+    /// logging-configuration rate. Fails rather than return more than `cap`.
+    pub async fn list_all_logging_configurations(
+        &self,
+        cap: usize,
+    ) -> Result<Vec<LoggingConfiguration>, IvsChatError> {
+        collect_all_pages(cap, |token| async move {
+            let page = self
+                .pacer
+                .call(ApiCategory::LoggingConfigurations, || {
+                    self.client
+                        .list_logging_configurations(None, token.as_deref())
+                })
+                .await
+                .result?;
+            Ok((page.logging_configurations, page.next_token))
+        })
+        .await
+    }
+
+    /// TagResource, at the tag rate.
+    pub async fn tag_resource(&self, request: &TagResourceRequest) -> Attempted<()> {
+        self.pacer
+            .call(ApiCategory::Tags, || self.client.tag_resource(request))
+            .await
+    }
+
+    /// UntagResource, at the tag rate.
+    pub async fn untag_resource(&self, request: &UntagResourceRequest) -> Attempted<()> {
+        self.pacer
+            .call(ApiCategory::Tags, || self.client.untag_resource(request))
+            .await
+    }
+
+    /// ListTagsForResource, at the tag rate.
+    pub async fn list_tags_for_resource(
+        &self,
+        resource: &ResourceArn,
+    ) -> Attempted<BTreeMap<String, String>> {
+        self.pacer
+            .call(ApiCategory::Tags, || {
+                self.client.list_tags_for_resource(resource)
+            })
+            .await
+    }
+
+    /// Applies `changes` to `resource`: TagResource for additions and replacements, then
+    /// UntagResource for removals, each at the tag rate. Stops at the first failure; the
+    /// attempts of both calls are added up.
+    pub async fn apply_tag_changes(
+        &self,
+        resource: &ResourceArn,
+        changes: &TagChanges,
+    ) -> Attempted<()> {
+        let mut attempts = 0;
+        let set = changes.to_set();
+        if !set.is_empty() {
+            let attempted = self
+                .tag_resource(&TagResourceRequest {
+                    resource: resource.clone(),
+                    tags: set,
+                })
+                .await;
+            attempts += attempted.attempts;
+            if attempted.result.is_err() {
+                return Attempted {
+                    attempts,
+                    ..attempted
+                };
+            }
+        }
+        if !changes.removed.is_empty() {
+            let attempted = self
+                .untag_resource(&UntagResourceRequest {
+                    resource: resource.clone(),
+                    tag_keys: changes.removed.clone(),
+                })
+                .await;
+            attempts += attempted.attempts;
+            if attempted.result.is_err() {
+                return Attempted {
+                    attempts,
+                    ..attempted
+                };
+            }
+        }
+        Attempted {
+            result: Ok(()),
+            attempts,
+        }
+    }
+
+    /// SendEvent, at the messaging rate.
+    pub async fn send_event(&self, request: &SendEventRequest) -> Attempted<String> {
+        self.pacer
+            .call(ApiCategory::Messaging, || self.client.send_event(request))
+            .await
+    }
+
+    /// DeleteMessage, at the messaging rate.
+    pub async fn delete_message(&self, request: &DeleteMessageRequest) -> Attempted<String> {
+        self.pacer
+            .call(ApiCategory::Messaging, || {
+                self.client.delete_message(request)
+            })
+            .await
+    }
+
+    /// DisconnectUser, at the messaging rate.
+    pub async fn disconnect_user(&self, request: &DisconnectUserRequest) -> Attempted<()> {
+        self.pacer
+            .call(ApiCategory::Messaging, || {
+                self.client.disconnect_user(request)
+            })
+            .await
     }
 }
 
@@ -261,7 +515,7 @@ mod tests {
 
     #[tokio::test]
     async fn default_rates_follow_the_service_quotas() {
-        // GIVEN the default pacer WHEN its limiters are inspected THEN they match contract §3
+        // GIVEN the default pacer WHEN its limiters are inspected THEN they match docs/ivs-chat.md §3
         let pacer = Pacer::default();
         assert_eq!(
             pacer.limiter(ApiCategory::Rooms).interval(),
