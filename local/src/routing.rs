@@ -91,7 +91,7 @@ impl Operation {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
 
-    /// The API rate quota in transactions per second (contract §3), reported as a
+    /// The API rate quota in transactions per second (docs/ivs-chat.md §3), reported as a
     /// ThrottlingException's `limit`.
     pub fn rate_limit_per_second(self) -> i64 {
         match self {

@@ -23,7 +23,7 @@ pub const DEFAULT_MESSAGE_RATE_PER_SECOND: i64 = 10;
 /// Default room `maximumMessageLength`.
 pub const DEFAULT_MESSAGE_LENGTH: i64 = 500;
 
-/// Account-level resource quotas (contract §3).
+/// Account-level resource quotas (docs/ivs-chat.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quotas {
     /// Most rooms in the account and Region (AWS default 50,000).

@@ -3,7 +3,7 @@
 //! Names starting with `aws:` are the service's own (`aws:DELETE_MESSAGE`,
 //! `aws:DISCONNECT_USER`); sending one would let a caller fake a system event, so they are
 //! always refused. An optional allow-list narrows the rest (e.g. so nobody can broadcast the
-//! sample's `app:DELETE_BY_USER` to wipe a victim's messages; contract §7.1).
+//! sample's `app:DELETE_BY_USER` to wipe a victim's messages; docs/ivs-chat.md §7.1).
 
 use std::collections::BTreeSet;
 

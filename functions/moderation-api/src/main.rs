@@ -1,27 +1,21 @@
-//! The `moderation-api` Lambda: configuration, the webhook secret and the IVS Chat client are
-//! loaded once per cold start.
+//! The `moderation-api` Lambda: configuration (with the webhook secret, fetched from Secrets
+//! Manager when configured so) and the IVS Chat client are built once per cold start.
 
+use function_startup::ProcessEnv;
 use ivschat_api::{ChatClient, ClientSettings};
-use lambda_http::{Error, run, service_fn, tracing};
-use moderation_api::secret::fetch_webhook_secret;
+use lambda_http::{Error, run, service_fn};
 use moderation_api::{ModerationApi, ModerationApiConfig, handle_request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
-    let mut config = ModerationApiConfig::from_env().inspect_err(|error| {
-        tracing::error!(%error, "invalid configuration; the function cannot start");
-    })?;
-    if let Some(secret_id) = &config.webhook_secret_arn {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::v2026_01_12()).await;
-        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-        let secret = fetch_webhook_secret(&secrets, secret_id)
-            .await
-            .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
-        config.webhook_secret = Some(secret);
-    }
-    let client = ChatClient::from_env(ClientSettings::default()).await;
-    let api = ModerationApi::new(config, client);
+    function_startup::init_tracing();
+    let aws = function_startup::load_aws_config().await;
+    let config =
+        function_startup::require_config(ModerationApiConfig::load(&ProcessEnv, &aws).await)?;
+    let api = ModerationApi::new(
+        config,
+        ChatClient::from_sdk_config(&aws, ClientSettings::default()),
+    );
     let api = &api;
     run(service_fn(move |request| handle_request(api, request))).await
 }

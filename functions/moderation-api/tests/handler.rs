@@ -7,7 +7,7 @@ use common::*;
 use http::{HeaderValue, StatusCode, header};
 use ivschat_emulator::{FaultKind, FaultRule, FaultTrigger, JournalAction};
 use lambda_http::Body;
-use moderation_api::{ModerationApi, ModerationApiConfig};
+use moderation_api::ModerationApi;
 
 fn fault(operation: &str, kind: FaultKind) -> FaultRule {
     FaultRule {
@@ -352,7 +352,7 @@ async fn webhook_route_is_off_without_a_secret() {
     let emulator = start_emulator().await;
     let mut vars = env();
     vars.remove("WEBHOOK_SECRET");
-    let config = ModerationApiConfig::from_source(&vars).expect("valid");
+    let config = config_from(&vars);
     let api = ModerationApi::new(config, client(&emulator))
         .with_clock(http_api::FixedClock::at_unix_seconds(FIXTURE_SIGNED_AT));
     let response = call(&api, fixture("webhook-delete-message-signed")).await;

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-use http_api::test_support::secrets_manager_stand_in;
 use moderation_api::secret::{WebhookSecretError, fetch_webhook_secret};
 use serde_json::json;
+use toolkit_test_support::secrets_manager_stand_in;
 
 fn client(url: &str) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::from_conf(

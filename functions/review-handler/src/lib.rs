@@ -2,17 +2,17 @@
 //!
 //! [`handle_event`] takes the raw event (so a malformed one can still be logged with its
 //! `MessageId`), reviews it with the compiled policy and returns the exact reply for IVS Chat
-//! (contract §1.2–§1.3). It logs one structured line per decision and prints CloudWatch
+//! (docs/ivs-chat.md §1.2–§1.3). It logs one structured line per decision and prints CloudWatch
 //! Embedded Metric Format (EMF) lines counting decisions by result and by category.
 //! [`ReviewHandlerConfig`] is what the function reads from its environment at cold start.
 
 #![warn(missing_docs)]
 
-use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use function_startup::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
 use ivschat_api::review::{ReviewRequest, ReviewResponse};
 use ivschat_moderation::{POLICY_PATH_ENV, PolicySet, Review};
 use lambda_runtime::Diagnostic;
@@ -21,28 +21,47 @@ use serde_json::Value;
 /// CloudWatch namespace of the EMF metrics.
 pub const METRICS_NAMESPACE: &str = "IvsChat/Review";
 
-/// What the review handler reads from its environment at cold start.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What the review handler reads from its environment at cold start: the policy, compiled.
+#[derive(Debug)]
 pub struct ReviewHandlerConfig {
-    /// The policy file named by `REVIEW_POLICY_PATH` ([`POLICY_PATH_ENV`]), for
-    /// [`PolicySet::load`]; `None` (unset or empty) means the built-in default policy.
+    /// The policy file named by `REVIEW_POLICY_PATH` ([`POLICY_PATH_ENV`]) and handed to
+    /// [`PolicySet::load`]; `None` (unset or blank) means the built-in default policy.
     pub policy_path: Option<PathBuf>,
+    /// The compiled policy.
+    pub policy: PolicySet,
 }
 
 impl ReviewHandlerConfig {
-    /// Reads the process environment.
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var_os(name))
+    /// Reads the process environment and compiles the policy.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&ProcessEnv)
     }
 
-    /// Reads the variables through `lookup` (name → value, `None` when unset), so tests need
-    /// not touch the process environment. An empty `REVIEW_POLICY_PATH` counts as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Self {
-        Self {
-            policy_path: lookup(POLICY_PATH_ENV)
-                .filter(|value| !value.is_empty())
-                .map(PathBuf::from),
-        }
+    /// Reads `REVIEW_POLICY_PATH` from `source` and compiles the policy it names (or the
+    /// built-in one). A policy that does not load fails naming the variable (or the built-in
+    /// policy), with the engine's message naming the file, the entry and the rule.
+    pub fn from_source(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        let policy_path = ConfigReader::new(source)
+            .optional(POLICY_PATH_ENV)
+            .map(PathBuf::from);
+        let policy = PolicySet::load(policy_path.as_deref()).map_err(|error| {
+            let variable = if policy_path.is_some() {
+                POLICY_PATH_ENV
+            } else {
+                "built-in policy"
+            };
+            ConfigError::new(variable, error.to_string())
+        })?;
+        Ok(Self {
+            policy_path,
+            policy,
+        })
+    }
+}
+
+impl std::fmt::Display for ReviewHandlerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "moderation policy {}", self.policy.source_name())
     }
 }
 
@@ -230,44 +249,44 @@ mod tests {
         assert_eq!(CategoriesFired(&review).to_string(), "profanity");
     }
 
-    fn config(vars: &[(&str, &str)]) -> ReviewHandlerConfig {
-        let vars: std::collections::BTreeMap<String, OsString> = vars
-            .iter()
-            .map(|(name, value)| (name.to_string(), OsString::from(value)))
-            .collect();
-        ReviewHandlerConfig::from_lookup(|name| vars.get(name).cloned())
+    fn config(vars: &[(&'static str, &'static str)]) -> Result<ReviewHandlerConfig, ConfigError> {
+        let vars: std::collections::BTreeMap<&str, &str> = vars.iter().copied().collect();
+        ReviewHandlerConfig::from_source(&vars)
     }
 
     #[test]
     fn reads_the_policy_path_and_treats_an_empty_one_as_unset() {
+        // GIVEN a path that does not exist WHEN read THEN the error names the variable and path
+        let missing = config(&[("REVIEW_POLICY_PATH", "/opt/policy.toml")]).expect_err("absent");
+        assert_eq!(missing.variable, "REVIEW_POLICY_PATH");
+        assert!(missing.rule.starts_with("/opt/policy.toml: "), "{missing}");
+        // GIVEN an empty or no path THEN the built-in policy is compiled
+        let empty = config(&[("REVIEW_POLICY_PATH", "")]).expect("built-in");
+        assert_eq!(empty.policy_path, None);
+        let unset = config(&[]).expect("built-in");
+        assert_eq!(unset.policy_path, None);
         assert_eq!(
-            config(&[("REVIEW_POLICY_PATH", "/opt/policy.toml")]).policy_path,
-            Some(PathBuf::from("/opt/policy.toml"))
+            unset.policy.source_name(),
+            ivschat_moderation::DEFAULT_POLICY_NAME
         );
-        assert_eq!(config(&[("REVIEW_POLICY_PATH", "")]).policy_path, None);
-        assert_eq!(config(&[]), ReviewHandlerConfig::default());
     }
 
     #[test]
-    fn loads_the_built_in_policy_without_a_path_and_names_a_missing_file() {
-        let builtin =
-            PolicySet::load(config(&[]).policy_path.as_deref()).expect("built-in policy compiles");
-        assert_eq!(
-            builtin.source_name(),
+    fn loads_a_policy_file_named_by_the_variable() {
+        let path = std::env::temp_dir().join(format!("review-policy-{}.toml", std::process::id()));
+        std::fs::write(&path, "[[terms]]\nrule = \"t\"\ncategory = \"c\"\nseverity = \"high\"\npatterns = [\"zzzq\"]\n")
+            .expect("write policy");
+        let path_text = path.display().to_string();
+        let vars: std::collections::BTreeMap<&str, &str> =
+            std::collections::BTreeMap::from([("REVIEW_POLICY_PATH", path_text.as_str())]);
+        let loaded = ReviewHandlerConfig::from_source(&vars);
+        std::fs::remove_file(&path).ok();
+        let loaded = loaded.expect("a valid policy file loads");
+        assert_eq!(loaded.policy_path.as_deref(), Some(path.as_path()));
+        assert_ne!(
+            loaded.policy.source_name(),
             ivschat_moderation::DEFAULT_POLICY_NAME
         );
-        let missing = PolicySet::load(
-            config(&[("REVIEW_POLICY_PATH", "/nonexistent/policy.toml")])
-                .policy_path
-                .as_deref(),
-        );
-        match missing {
-            Err(error) => assert!(
-                error.to_string().starts_with("/nonexistent/policy.toml: "),
-                "{error}"
-            ),
-            Ok(_) => panic!("a missing policy file must fail the cold start"),
-        }
     }
 
     #[test]

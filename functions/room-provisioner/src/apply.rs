@@ -5,16 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ivschat_api::ids::{LoggingConfigurationArn, ResourceArn};
+use ivschat_api::ids::LoggingConfigurationArn;
 use ivschat_api::model::{
-    CreateLoggingConfigurationRequest, CreateRoomRequest, TagResourceRequest, UntagResourceRequest,
-    UpdateLoggingConfigurationRequest, UpdateRoomRequest,
+    CreateLoggingConfigurationRequest, CreateRoomRequest, UpdateLoggingConfigurationRequest,
+    UpdateRoomRequest,
 };
-use ivschat_api::{ChatClient, IvsChatError};
+use ivschat_api::{Attempted, IvsChatError, PacedChatClient};
 use serde::Serialize;
 
-use crate::pacing::{ApiCategory, Attempted, Pacer};
-use crate::plan::{PlanStep, ReconcilePlan, TagChanges};
+use crate::plan::{PlanStep, ReconcilePlan};
 
 /// What happened to one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,8 +133,7 @@ fn resolve_keys(
 /// Applies `plan` in order. `logging_arns` maps the spec keys of existing managed logging
 /// configurations to their ARNs; created ones are added as they are created.
 pub async fn apply_plan(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     plan: &ReconcilePlan,
     mut logging_arns: BTreeMap<String, LoggingConfigurationArn>,
 ) -> Vec<StepReport> {
@@ -143,7 +141,7 @@ pub async fn apply_plan(
     // Rooms whose create, update or delete did not happen: deletions that wait on them skip.
     let mut unsettled_rooms = BTreeSet::new();
     for step in &plan.steps {
-        let outcome = apply_step(client, pacer, step, &mut logging_arns, &unsettled_rooms).await;
+        let outcome = apply_step(client, step, &mut logging_arns, &unsettled_rooms).await;
         if !outcome.is_applied()
             && matches!(
                 step,
@@ -190,8 +188,7 @@ pub async fn apply_plan(
 }
 
 async fn apply_step(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     step: &PlanStep,
     logging_arns: &mut BTreeMap<String, LoggingConfigurationArn>,
     unsettled_rooms: &BTreeSet<String>,
@@ -208,11 +205,7 @@ async fn apply_step(
                 destination: destination.clone(),
                 tags: tags.clone(),
             };
-            let attempted = pacer
-                .call(ApiCategory::LoggingConfigurations, || {
-                    client.create_logging_configuration(&request)
-                })
-                .await;
+            let attempted = client.create_logging_configuration(&request).await;
             if let Ok(lc) = &attempted.result {
                 logging_arns.insert(key.clone(), lc.arn.clone());
             }
@@ -229,11 +222,7 @@ async fn apply_step(
                 name: name.clone(),
                 destination: destination.clone(),
             };
-            let attempted = pacer
-                .call(ApiCategory::LoggingConfigurations, || {
-                    client.update_logging_configuration(&request)
-                })
-                .await;
+            let attempted = client.update_logging_configuration(&request).await;
             StepOutcome::from_attempt(attempted, |_| None)
         }
         PlanStep::CreateRoom {
@@ -257,9 +246,7 @@ async fn apply_step(
                 tags: tags.clone(),
                 logging_configuration_identifiers: identifiers,
             };
-            let attempted = pacer
-                .call(ApiCategory::Rooms, || client.create_room(&request))
-                .await;
+            let attempted = client.create_room(&request).await;
             StepOutcome::from_attempt(attempted, |room| Some(room.arn.to_string()))
         }
         PlanStep::UpdateRoom { arn, changes, .. } => {
@@ -278,19 +265,15 @@ async fn apply_step(
                 message_review_handler: changes.message_review_handler.clone(),
                 logging_configuration_identifiers: identifiers,
             };
-            let attempted = pacer
-                .call(ApiCategory::Rooms, || client.update_room(&request))
-                .await;
+            let attempted = client.update_room(&request).await;
             StepOutcome::from_attempt(attempted, |_| None)
         }
         PlanStep::Retag { arn, tags, .. } => {
-            let attempted = apply_tag_changes(client, pacer, arn, tags).await;
+            let attempted = client.apply_tag_changes(arn, tags).await;
             StepOutcome::from_attempt(attempted, |_| None)
         }
         PlanStep::DeleteRoom { arn, .. } => {
-            let attempted = pacer
-                .call(ApiCategory::Rooms, || client.delete_room(arn))
-                .await;
+            let attempted = client.delete_room(arn).await;
             deleted(attempted)
         }
         PlanStep::DeleteLoggingConfiguration {
@@ -303,11 +286,7 @@ async fn apply_step(
                     ),
                 };
             }
-            let attempted = pacer
-                .call(ApiCategory::LoggingConfigurations, || {
-                    client.delete_logging_configuration(arn)
-                })
-                .await;
+            let attempted = client.delete_logging_configuration(arn).await;
             deleted(attempted)
         }
     }
@@ -327,53 +306,5 @@ fn deleted(attempted: Attempted<()>) -> StepOutcome {
             },
             |_| None,
         ),
-    }
-}
-
-/// Applies `changes` to `arn`: TagResource for additions and replacements, UntagResource for
-/// removals, each within the tag rate. Stops at the first failure.
-pub async fn apply_tag_changes(
-    client: &ChatClient,
-    pacer: &Pacer,
-    arn: &ResourceArn,
-    changes: &TagChanges,
-) -> Attempted<()> {
-    let mut attempts = 0;
-    let set = changes.to_set();
-    if !set.is_empty() {
-        let request = TagResourceRequest {
-            resource: arn.clone(),
-            tags: set,
-        };
-        let attempted = pacer
-            .call(ApiCategory::Tags, || client.tag_resource(&request))
-            .await;
-        attempts += attempted.attempts;
-        if attempted.result.is_err() {
-            return Attempted {
-                attempts,
-                ..attempted
-            };
-        }
-    }
-    if !changes.removed.is_empty() {
-        let request = UntagResourceRequest {
-            resource: arn.clone(),
-            tag_keys: changes.removed.clone(),
-        };
-        let attempted = pacer
-            .call(ApiCategory::Tags, || client.untag_resource(&request))
-            .await;
-        attempts += attempted.attempts;
-        if attempted.result.is_err() {
-            return Attempted {
-                attempts,
-                ..attempted
-            };
-        }
-    }
-    Attempted {
-        result: Ok(()),
-        attempts,
     }
 }

@@ -7,43 +7,24 @@
 //! | `ROOMS_SPEC_PATH` | optional; a rooms spec file to use instead of the bundled one |
 //! | `REVIEW_HANDLER_ARN` | optional; the review handler rooms get unless their spec names another |
 //! | `ADMIN_ROLES` | optional, `POST /provision` only; roles allowed to call it (default `admin`) |
+//! | `USER_ID_CLAIM`, `ROLES_CLAIM` | optional, `POST /provision` only; the JWT claims holding the caller's id (default `sub`) and roles (default `cognito:groups`) |
 //! | `AWS_REGION` | required (Lambda sets it) |
 
-use http_api::{ConfigError, ConfigReader, ConfigSource};
-use ivschat_api::validate;
+use function_startup::deployment::{deployment_name, review_handler_arn};
+use function_startup::{BundledDocument, ConfigError, ConfigReader, ConfigSource, ProcessEnv};
+use http_api::AdminAccess;
 
 use crate::spec::{DesiredState, RoomsSpec, SpecDefaults};
 
 /// The spec bundled with the function, used when `ROOMS_SPEC_PATH` is not set.
 pub const BUNDLED_SPEC: &str = include_str!("../rooms.toml");
-/// The role required by the admin routes when `ADMIN_ROLES` is not set.
-pub const DEFAULT_ADMIN_ROLE: &str = "admin";
 
-/// The deployment name from `DEPLOYMENT_NAME`: 1–128 letters, digits, `-` or `_`.
-pub fn deployment_name(reader: &ConfigReader<'_>) -> Result<String, ConfigError> {
-    let name = reader.required("DEPLOYMENT_NAME")?;
-    validate::resource_name("DEPLOYMENT_NAME", &name)?;
-    Ok(name)
-}
-
-/// The default review handler from `REVIEW_HANDLER_ARN`, if set: a Lambda function ARN.
-pub fn review_handler_arn(reader: &ConfigReader<'_>) -> Result<Option<String>, ConfigError> {
-    let Some(arn) = reader.optional("REVIEW_HANDLER_ARN") else {
-        return Ok(None);
-    };
-    validate::message_review_handler_uri("REVIEW_HANDLER_ARN", &arn)?;
-    Ok(Some(arn))
-}
-
-/// The roles allowed on admin routes, from `ADMIN_ROLES` (comma-separated; default `admin`).
-pub fn admin_roles(reader: &ConfigReader<'_>) -> Vec<String> {
-    let roles = reader.list("ADMIN_ROLES");
-    if roles.is_empty() {
-        vec![DEFAULT_ADMIN_ROLE.to_owned()]
-    } else {
-        roles
-    }
-}
+/// The rooms spec: the file `ROOMS_SPEC_PATH` names, else [`BUNDLED_SPEC`].
+pub const ROOMS_SPEC: BundledDocument = BundledDocument {
+    variable: "ROOMS_SPEC_PATH",
+    bundled_name: "bundled rooms spec",
+    bundled_text: BUNDLED_SPEC,
+};
 
 /// Everything the provisioner needs, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,14 +37,28 @@ pub struct ProvisionerConfig {
     pub spec_source: String,
     /// What the spec asks for, defaults applied.
     pub desired: DesiredState,
-    /// Roles allowed to call `POST /provision`.
-    pub admin_roles: Vec<String>,
+    /// Who may call `POST /provision`.
+    pub admin: AdminAccess,
+}
+
+impl std::fmt::Display for ProvisionerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "deployment {} in {}, spec {} ({} rooms, {} logging configurations)",
+            self.deployment,
+            self.region,
+            self.spec_source,
+            self.desired.rooms.len(),
+            self.desired.logging_configurations.len()
+        )
+    }
 }
 
 impl ProvisionerConfig {
     /// Reads the process environment (and the spec file it names).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_source(&http_api::ProcessEnv)
+        Self::from_source(&ProcessEnv)
     }
 
     /// Reads `source`; the spec comes from `ROOMS_SPEC_PATH` or the bundled default.
@@ -74,31 +69,15 @@ impl ProvisionerConfig {
         let defaults = SpecDefaults {
             review_handler_uri: review_handler_arn(&reader)?,
         };
-        let (spec_source, text) = match reader.optional("ROOMS_SPEC_PATH") {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError::new("ROOMS_SPEC_PATH", format!("cannot read `{path}`: {e}"))
-                })?;
-                (path, text)
-            }
-            None => ("bundled".to_owned(), BUNDLED_SPEC.to_owned()),
-        };
-        let desired = RoomsSpec::parse(&text)
-            .and_then(|spec| spec.resolve(&defaults))
-            .map_err(|e| {
-                let variable = if spec_source == "bundled" {
-                    "bundled rooms spec"
-                } else {
-                    "ROOMS_SPEC_PATH"
-                };
-                ConfigError::new(variable, e.to_string())
-            })?;
+        let spec = ROOMS_SPEC.load(&reader, |text| {
+            RoomsSpec::parse(text).and_then(|spec| spec.resolve(&defaults))
+        })?;
         Ok(Self {
             deployment,
             region,
-            spec_source,
-            desired,
-            admin_roles: admin_roles(&reader),
+            spec_source: spec.source,
+            desired: spec.value,
+            admin: AdminAccess::from_config(&reader)?,
         })
     }
 }
@@ -122,7 +101,7 @@ mod tests {
         // THEN the bundled spec is used and the admin role defaults
         assert_eq!(config.spec_source, "bundled");
         assert!(!config.desired.rooms.is_empty());
-        assert_eq!(config.admin_roles, ["admin"]);
+        assert_eq!(config.admin.roles, ["admin"]);
     }
 
     #[test]

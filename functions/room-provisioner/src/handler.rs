@@ -2,17 +2,13 @@
 //! webhook on the HTTP API. Each translates its event into one [`reconcile`] call.
 
 use http::{Method, StatusCode};
-use http_api::{
-    ApiError, CallerIdentity, ClaimNames, ErrorCode, JsonObject, RoutePattern, json_response,
-    request_path,
-};
-use ivschat_api::{ChatClient, Violation};
+use http_api::{ApiError, JsonObject, RoutePattern, json_response, request_path};
+use ivschat_api::{PacedChatClient, Violation};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::ProvisionerConfig;
-use crate::pacing::Pacer;
 use crate::reconcile::{ReconcileError, ReconcileReport, reconcile};
 
 /// The schedule's `Input` JSON: `{"dry_run": false}` (or `{}`). Unknown fields are refused so
@@ -27,15 +23,13 @@ pub struct ScheduledRun {
 
 /// Runs the reconciler for a schedule and logs the result.
 pub async fn handle_scheduled(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &ProvisionerConfig,
     run: ScheduledRun,
 ) -> Result<ReconcileReport, ReconcileError> {
     // Boxed: the reconcile future is deep, and boxing keeps callers' futures small.
     let report = Box::pin(reconcile(
         client,
-        pacer,
         &config.desired,
         &config.deployment,
         run.dry_run,
@@ -65,20 +59,18 @@ pub const PROVISION_ROUTE: &str = "/provision";
 /// `POST /provision` with an optional body `{"dry_run": true}`: admin role required. Answers
 /// 200 with the report when every step applied, 207 when some failed or were skipped.
 pub async fn handle_provision_request(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &ProvisionerConfig,
     request: Request,
 ) -> Response<Body> {
-    match provision(client, pacer, config, &request).await {
+    match provision(client, config, &request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
 async fn provision(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &ProvisionerConfig,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
@@ -91,7 +83,7 @@ async fn provision(
     if request.method() != Method::POST {
         return Err(ApiError::method_not_allowed(&[Method::POST]));
     }
-    require_admin(request, &config.admin_roles)?;
+    config.admin.require_admin(request)?;
     let body = JsonObject::from_body(request.body().as_ref())?;
     body.reject_unknown_fields(&["dry_run"])?;
     let dry_run = match body.get("dry_run") {
@@ -101,7 +93,6 @@ async fn provision(
     };
     let report = Box::pin(reconcile(
         client,
-        pacer,
         &config.desired,
         &config.deployment,
         dry_run,
@@ -115,20 +106,4 @@ async fn provision(
         StatusCode::OK
     };
     Ok(json_response(status, &report))
-}
-
-/// Fails with 401 without verified claims, 403 unless the caller has one of `admin_roles`.
-pub fn require_admin(
-    request: &Request,
-    admin_roles: &[String],
-) -> Result<CallerIdentity, ApiError> {
-    let caller = CallerIdentity::from_request(request, &ClaimNames::default())?;
-    if !caller.has_any_role(admin_roles) {
-        tracing::warn!(user_id = %caller.user_id, "admin route refused: no admin role");
-        return Err(ApiError::new(
-            ErrorCode::RoleNotAllowed,
-            "this route needs an admin role",
-        ));
-    }
-    Ok(caller)
 }

@@ -3,52 +3,11 @@
 //! manages by spec key.
 
 use ivschat_api::managed::{CHANNEL_TAG, RESOURCE_KEY_TAG, is_managed_by};
-use ivschat_api::model::{ListRoomsRequest, LoggingConfiguration, Room, RoomSummary};
-use ivschat_api::{ChatClient, IvsChatError, collect_all_pages};
-
-use crate::pacing::{ApiCategory, Pacer};
+use ivschat_api::model::{LoggingConfiguration, Room};
+use ivschat_api::{DEFAULT_LIST_CAP, IvsChatError, PacedChatClient};
 
 /// Most rooms or logging configurations read in one run before giving up.
-pub const INVENTORY_CAP: usize = ivschat_api::DEFAULT_LIST_CAP;
-
-/// Every room in the account and Region, paging within the room rate. Fails rather than return
-/// more than `cap` rooms, or on the first page that still fails after retries.
-pub async fn list_all_rooms_paced(
-    client: &ChatClient,
-    pacer: &Pacer,
-    cap: usize,
-) -> Result<Vec<RoomSummary>, IvsChatError> {
-    let request = &ListRoomsRequest::default();
-    collect_all_pages(cap, |token| async move {
-        let page = pacer
-            .call(ApiCategory::Rooms, || {
-                client.list_rooms(request, token.as_deref())
-            })
-            .await
-            .result?;
-        Ok((page.rooms, page.next_token))
-    })
-    .await
-}
-
-/// Every logging configuration in the account and Region, paging within the
-/// logging-configuration rate. Fails rather than return more than `cap`.
-pub async fn list_all_logging_configurations_paced(
-    client: &ChatClient,
-    pacer: &Pacer,
-    cap: usize,
-) -> Result<Vec<LoggingConfiguration>, IvsChatError> {
-    collect_all_pages(cap, |token| async move {
-        let page = pacer
-            .call(ApiCategory::LoggingConfigurations, || {
-                client.list_logging_configurations(None, token.as_deref())
-            })
-            .await
-            .result?;
-        Ok((page.logging_configurations, page.next_token))
-    })
-    .await
-}
+pub const INVENTORY_CAP: usize = DEFAULT_LIST_CAP;
 
 /// True when `tags` mark a resource the provisioner owns for `deployment`: this deployment's
 /// tag and a spec key, and not a stream room (those belong to the stream lifecycle).
@@ -77,12 +36,13 @@ pub struct CurrentState {
 /// Reads the current state for `deployment`: lists everything, then GetRoom for each managed
 /// room (ListRooms does not report message limits).
 pub async fn read_current_state(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     deployment: &str,
 ) -> Result<CurrentState, IvsChatError> {
-    let logging = list_all_logging_configurations_paced(client, pacer, INVENTORY_CAP).await?;
-    let summaries = list_all_rooms_paced(client, pacer, INVENTORY_CAP).await?;
+    let logging = client
+        .list_all_logging_configurations(INVENTORY_CAP)
+        .await?;
+    let summaries = client.list_all_rooms(INVENTORY_CAP).await?;
     let mut state = CurrentState::default();
     for lc in logging {
         if is_spec_managed(&lc.tags, deployment) {
@@ -96,10 +56,7 @@ pub async fn read_current_state(
             state.other_rooms += 1;
             continue;
         }
-        let fetched = pacer
-            .call(ApiCategory::Rooms, || client.get_room(&summary.arn))
-            .await
-            .result;
+        let fetched = client.get_room(&summary.arn).await.result;
         match fetched {
             Ok(room) => state.rooms.push(room),
             // Deleted between the list and the get: it no longer exists.

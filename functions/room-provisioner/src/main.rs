@@ -1,23 +1,18 @@
 //! The room provisioner on a schedule: reads its configuration and spec once at cold start,
 //! then reconciles on every scheduled invocation (`{"dry_run": false}`).
 
-use ivschat_api::ChatClient;
+use ivschat_api::PacedChatClient;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use room_provisioner::ProvisionerConfig;
 use room_provisioner::handler::{ScheduledRun, handle_scheduled};
-use room_provisioner::{Pacer, ProvisionerConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let config = ProvisionerConfig::from_env()?;
-    tracing::info!(deployment = %config.deployment, spec = %config.spec_source, "configuration loaded");
-    let client = ChatClient::from_env(Pacer::client_settings()).await;
-    let pacer = Pacer::default();
-    let (config, client, pacer) = (&config, &client, &pacer);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ScheduledRun>| async move {
-            handle_scheduled(client, pacer, config, event.payload).await
-        },
-    ))
+    let (config, aws) = function_startup::start(ProvisionerConfig::from_env).await?;
+    let client = PacedChatClient::from_sdk_config(&aws);
+    let (config, client) = (&config, &client);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledRun>| {
+        handle_scheduled(client, config, event.payload)
+    }))
     .await
 }

@@ -3,12 +3,11 @@
 use std::collections::BTreeMap;
 
 use ivschat_api::managed::RESOURCE_KEY_TAG;
-use ivschat_api::{ChatClient, IvsChatError};
+use ivschat_api::{IvsChatError, PacedChatClient};
 use serde::Serialize;
 
 use crate::apply::{StepOutcome, StepReport, Totals, apply_plan};
 use crate::inventory::read_current_state;
-use crate::pacing::Pacer;
 use crate::plan::compute_plan;
 use crate::spec::DesiredState;
 
@@ -57,13 +56,12 @@ pub struct ReconcileReport {
 /// Makes the resources `deployment` manages match `desired`, or in a dry run only says how.
 /// Fails only when the current state cannot be read; step failures are in the report.
 pub async fn reconcile(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     desired: &DesiredState,
     deployment: &str,
     dry_run: bool,
 ) -> Result<ReconcileReport, ReconcileError> {
-    let current = read_current_state(client, pacer, deployment)
+    let current = read_current_state(client, deployment)
         .await
         .map_err(ReconcileError::ReadState)?;
     let plan = compute_plan(desired, deployment, &current);
@@ -85,7 +83,7 @@ pub async fn reconcile(
                 logging_arns.entry(key.clone()).or_insert(lc.arn);
             }
         }
-        apply_plan(client, pacer, &plan, logging_arns).await
+        apply_plan(client, &plan, logging_arns).await
     };
     let totals = Totals::of(&steps);
     Ok(ReconcileReport {

@@ -12,14 +12,14 @@ use ivschat_api::model::{Destination, FallbackResult, MessageReviewHandler};
 use ivschat_api::validate::{self, Violation};
 use serde::Deserialize;
 
-use crate::toolkit_tags;
+use ivschat_api::managed;
 
 /// The service default for `maximumMessageLength`, used when the spec leaves it out.
 pub const DEFAULT_MAXIMUM_MESSAGE_LENGTH: i64 = 500;
 /// The service default for `maximumMessageRatePerSecond`, used when the spec leaves it out.
 pub const DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND: i64 = 10;
 /// The longest the space-joined list of a resource's spec tag keys may be (it is recorded in one
-/// tag value, see [`toolkit_tags::SPEC_TAG_KEYS_TAG`]).
+/// tag value, see [`managed::SPEC_TAG_KEYS_TAG`]).
 pub const MAX_JOINED_TAG_KEYS_LENGTH: usize = 256;
 
 /// A parsed rooms spec, before defaults from the deployment's configuration are applied.
@@ -465,13 +465,13 @@ fn check_key(entry: &str, key: &str, found: &mut Vec<SpecViolation>) {
 
 fn check_tags(entry: &str, tags: &BTreeMap<String, String>, found: &mut Vec<SpecViolation>) {
     for key in tags.keys() {
-        if toolkit_tags::is_reserved(key) {
+        if managed::is_reserved(key) {
             found.push(SpecViolation::new(
                 entry,
                 format!("tags.{key}"),
                 format!(
                     "tag keys starting with `{}` are reserved for the toolkit",
-                    toolkit_tags::RESERVED_PREFIX
+                    managed::RESERVED_PREFIX
                 ),
             ));
         } else if key.starts_with("aws:") {
@@ -490,7 +490,7 @@ fn check_tags(entry: &str, tags: &BTreeMap<String, String>, found: &mut Vec<Spec
     }
     // The provisioner adds its own tags; the total must still fit the service's limit.
     let mut with_managed = tags.clone();
-    for reserved in toolkit_tags::PROVISIONER_TAGS {
+    for reserved in managed::PROVISIONER_TAGS {
         with_managed.insert(reserved.to_owned(), String::new());
     }
     if with_managed.len() > validate::MAX_TAGS {
@@ -499,21 +499,21 @@ fn check_tags(entry: &str, tags: &BTreeMap<String, String>, found: &mut Vec<Spec
             "tags",
             format!(
                 "must have at most {} tags ({} are kept for the toolkit's own tags)",
-                validate::MAX_TAGS - toolkit_tags::PROVISIONER_TAGS.len(),
-                toolkit_tags::PROVISIONER_TAGS.len()
+                validate::MAX_TAGS - managed::PROVISIONER_TAGS.len(),
+                managed::PROVISIONER_TAGS.len()
             ),
         ));
     } else if let Err(v) = validate::tags("tags", tags) {
         found.push(SpecViolation::from_violation(entry, v));
     }
-    if toolkit_tags::join_keys(tags.keys()).len() > MAX_JOINED_TAG_KEYS_LENGTH {
+    if managed::join_keys(tags.keys()).len() > MAX_JOINED_TAG_KEYS_LENGTH {
         found.push(SpecViolation::new(
             entry,
             "tags",
             format!(
                 "tag keys joined by spaces must fit in {MAX_JOINED_TAG_KEYS_LENGTH} characters \
                  (they are recorded in the {} tag)",
-                toolkit_tags::SPEC_TAG_KEYS_TAG
+                managed::SPEC_TAG_KEYS_TAG
             ),
         ));
     }

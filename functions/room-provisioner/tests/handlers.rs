@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DEPLOYMENT, client, desired, emulator, fast_pacer};
+use common::{DEPLOYMENT, desired, emulator, paced_client};
 use http::StatusCode;
 use lambda_http::Body;
 use room_provisioner::ProvisionerConfig;
@@ -18,7 +18,10 @@ fn config() -> ProvisionerConfig {
         region: "us-east-1".into(),
         spec_source: "test".into(),
         desired: desired(SPEC),
-        admin_roles: vec!["admin".into()],
+        admin: http_api::AdminAccess {
+            claims: http_api::ClaimNames::default(),
+            roles: vec!["admin".into()],
+        },
     }
 }
 
@@ -50,8 +53,7 @@ async fn scheduled_run_applies_the_spec() {
     // GIVEN an empty account WHEN the schedule fires with dry_run false THEN the spec is applied
     let emulator = emulator().await;
     let report = handle_scheduled(
-        &client(&emulator),
-        &fast_pacer(),
+        &paced_client(&emulator),
         &config(),
         ScheduledRun { dry_run: false },
     )
@@ -66,8 +68,7 @@ async fn provision_dry_run_answers_the_plan_and_creates_nothing() {
     // GIVEN an admin's dry-run request WHEN handled
     let emulator = emulator().await;
     let response = handle_provision_request(
-        &client(&emulator),
-        &fast_pacer(),
+        &paced_client(&emulator),
         &config(),
         request(include_str!(
             "../../../events/room-provisioner/provision-dry-run.json"
@@ -88,8 +89,7 @@ async fn provision_apply_creates_the_rooms() {
     // GIVEN an admin's apply request WHEN handled THEN 200 and the room exists
     let emulator = emulator().await;
     let response = handle_provision_request(
-        &client(&emulator),
-        &fast_pacer(),
+        &paced_client(&emulator),
         &config(),
         request(include_str!(
             "../../../events/room-provisioner/provision-apply.json"
@@ -106,8 +106,7 @@ async fn provision_without_the_admin_role_is_forbidden() {
     // GIVEN a caller without the admin role WHEN they post THEN 403 and nothing changes
     let emulator = emulator().await;
     let response = handle_provision_request(
-        &client(&emulator),
-        &fast_pacer(),
+        &paced_client(&emulator),
         &config(),
         request(include_str!(
             "../../../events/room-provisioner/provision-not-admin.json"
@@ -128,13 +127,8 @@ async fn provision_with_a_non_boolean_dry_run_names_the_field() {
     let emulator = emulator().await;
     let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json")
         .replace(r#"{\"dry_run\": true}"#, r#"{\"dry_run\": \"yes\"}"#);
-    let response = handle_provision_request(
-        &client(&emulator),
-        &fast_pacer(),
-        &config(),
-        request(&fixture),
-    )
-    .await;
+    let response =
+        handle_provision_request(&paced_client(&emulator), &config(), request(&fixture)).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_body(response.body())["error"]["field"], "dry_run");
 }
@@ -145,12 +139,28 @@ async fn provision_with_get_is_method_not_allowed() {
     let emulator = emulator().await;
     let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json")
         .replace(r#""method": "POST""#, r#""method": "GET""#);
-    let response = handle_provision_request(
-        &client(&emulator),
-        &fast_pacer(),
-        &config(),
-        request(&fixture),
+    let response =
+        handle_provision_request(&paced_client(&emulator), &config(), request(&fixture)).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn provision_reads_roles_from_the_configured_claim() {
+    // GIVEN a deployment whose roles live in the `custom:roles` claim (ROLES_CLAIM)
+    let emulator = emulator().await;
+    let mut config = config();
+    config.admin.claims.roles = "custom:roles".into();
+    let fixture = include_str!("../../../events/room-provisioner/provision-dry-run.json");
+    // WHEN an admin's roles arrive in that claim THEN the request is allowed
+    let allowed = handle_provision_request(
+        &paced_client(&emulator),
+        &config,
+        request(&fixture.replace("cognito:groups", "custom:roles")),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(allowed.status(), StatusCode::OK);
+    // WHEN they arrive only in the default claim THEN it is refused: the default is not read
+    let refused =
+        handle_provision_request(&paced_client(&emulator), &config, request(fixture)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

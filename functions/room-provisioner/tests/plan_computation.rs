@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use ivschat_api::managed::SPEC_TAG_KEYS_TAG;
 use ivschat_api::managed::{DEPLOYMENT_TAG, RESOURCE_KEY_TAG};
 use ivschat_api::model::{
     Destination, LoggingConfiguration, LoggingConfigurationState, MessageReviewHandler, Room,
@@ -9,7 +10,6 @@ use ivschat_api::model::{
 use room_provisioner::inventory::CurrentState;
 use room_provisioner::plan::{PlanStep, ResourceKind, managed_tags};
 use room_provisioner::spec::SpecDefaults;
-use room_provisioner::toolkit_tags::SPEC_TAG_KEYS_TAG;
 use room_provisioner::{DesiredState, RoomsSpec, compute_plan};
 use time::OffsetDateTime;
 use time::macros::datetime;

@@ -6,15 +6,15 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{ATTEMPTS, DEPLOYMENT, HANDLER, client, desired, emulator, fast_pacer, fault};
-use ivschat_api::ChatClient;
+use common::{ATTEMPTS, DEPLOYMENT, HANDLER, client, desired, emulator, fault, paced_client};
 use ivschat_api::managed::{DEPLOYMENT_TAG, RESOURCE_KEY_TAG};
 use ivschat_api::model::{
     CreateLoggingConfigurationRequest, CreateRoomRequest, Destination, FallbackResult,
     MessageReviewHandler, TagResourceRequest, UntagResourceRequest, UpdateRoomRequest,
 };
+use ivschat_api::{ChatClient, ControlPlaneRates, PacedChatClient, Pacer, RetryPolicy};
 use ivschat_emulator::{FaultKind, RunningEmulator};
-use room_provisioner::{DesiredState, Pacer, ReconcileReport, StepOutcome, reconcile};
+use room_provisioner::{DesiredState, ReconcileReport, StepOutcome, reconcile};
 
 const SPEC: &str = r#"
 [loggingConfigurations.archive]
@@ -37,13 +37,8 @@ messageReviewHandler = { fallbackResult = "DENY" }
 loggingConfigurations = ["archive", "tail"]
 "#;
 
-async fn run(
-    client: &ChatClient,
-    pacer: &Pacer,
-    desired: &DesiredState,
-    dry_run: bool,
-) -> ReconcileReport {
-    reconcile(client, pacer, desired, DEPLOYMENT, dry_run)
+async fn run(client: &PacedChatClient, desired: &DesiredState, dry_run: bool) -> ReconcileReport {
+    reconcile(client, desired, DEPLOYMENT, dry_run)
         .await
         .expect("state is readable")
 }
@@ -63,27 +58,26 @@ fn room_by_key<'a>(
 }
 
 /// Applies SPEC to an empty emulator and returns it, converged.
-async fn converged() -> (RunningEmulator, ChatClient, Pacer, DesiredState) {
+async fn converged() -> (RunningEmulator, ChatClient, PacedChatClient, DesiredState) {
     let emulator = emulator().await;
     let client = client(&emulator);
-    let pacer = fast_pacer();
+    let paced = paced_client(&emulator);
     let desired = desired(SPEC);
-    let report = run(&client, &pacer, &desired, false).await;
+    let report = run(&paced, &desired, false).await;
     assert_eq!(report.totals.failed, 0, "{report:?}");
-    (emulator, client, pacer, desired)
+    (emulator, client, paced, desired)
 }
 
 /// Asserts that one run fixes the drift (planning `expected` actions) and the next is empty.
 async fn assert_corrected(
-    client: &ChatClient,
-    pacer: &Pacer,
+    paced: &PacedChatClient,
     desired: &DesiredState,
     expected: &[&str],
 ) -> ReconcileReport {
-    let report = run(client, pacer, desired, false).await;
+    let report = run(paced, desired, false).await;
     assert_eq!(actions(&report), expected, "{report:#?}");
     assert_eq!(report.totals.applied, expected.len(), "{report:#?}");
-    let again = run(client, pacer, desired, false).await;
+    let again = run(paced, desired, false).await;
     assert!(again.steps.is_empty(), "second run not empty: {again:#?}");
     report
 }
@@ -92,9 +86,9 @@ async fn assert_corrected(
 async fn applies_the_spec_from_empty_and_a_second_run_plans_nothing() {
     // GIVEN an empty account
     let emulator = emulator().await;
-    let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
+    let (paced, desired) = (paced_client(&emulator), desired(SPEC));
     // WHEN the spec is reconciled
-    let report = run(&client, &pacer, &desired, false).await;
+    let report = run(&paced, &desired, false).await;
     // THEN configurations are created before rooms, everything applied and tagged as managed
     assert_eq!(
         actions(&report),
@@ -125,7 +119,7 @@ async fn applies_the_spec_from_empty_and_a_second_run_plans_nothing() {
     );
     assert_eq!(vip.logging_configuration_identifiers.len(), 2);
     // AND a second run is a no-op
-    let again = run(&client, &pacer, &desired, false).await;
+    let again = run(&paced, &desired, false).await;
     assert!(again.steps.is_empty(), "{again:#?}");
 }
 
@@ -133,8 +127,8 @@ async fn applies_the_spec_from_empty_and_a_second_run_plans_nothing() {
 async fn dry_run_reports_the_plan_and_changes_nothing() {
     // GIVEN an empty account WHEN reconciled as a dry run THEN every step is planned and nothing exists
     let emulator = emulator().await;
-    let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
-    let report = run(&client, &pacer, &desired, true).await;
+    let (paced, desired) = (paced_client(&emulator), desired(SPEC));
+    let report = run(&paced, &desired, true).await;
     assert_eq!(report.steps.len(), 4);
     assert!(
         report
@@ -149,7 +143,7 @@ async fn dry_run_reports_the_plan_and_changes_nothing() {
 #[tokio::test]
 async fn corrects_drifted_name_length_and_rate() {
     // GIVEN a converged account whose lobby was changed behind the provisioner's back
-    let (emulator, client, pacer, desired) = converged().await;
+    let (emulator, client, paced, desired) = converged().await;
     let lobby = room_by_key(&emulator.rooms(), "lobby")
         .arn
         .parse()
@@ -160,7 +154,7 @@ async fn corrects_drifted_name_length_and_rate() {
     update.maximum_message_rate_per_second = Some(99);
     client.update_room(&update).await.expect("updated");
     // WHEN reconciled THEN one update restores all three, and the next run is empty
-    let report = assert_corrected(&client, &pacer, &desired, &["update_room"]).await;
+    let report = assert_corrected(&paced, &desired, &["update_room"]).await;
     let fields: Vec<_> = match &report.steps[0].step {
         room_provisioner::PlanStep::UpdateRoom { drift, .. } => {
             drift.iter().map(|d| d.field.clone()).collect()
@@ -189,7 +183,7 @@ async fn corrects_drifted_name_length_and_rate() {
 #[tokio::test]
 async fn corrects_a_replaced_review_handler() {
     // GIVEN the vip handler was replaced by hand WHEN reconciled THEN the default handler with DENY is back
-    let (emulator, client, pacer, desired) = converged().await;
+    let (emulator, client, paced, desired) = converged().await;
     let vip = room_by_key(&emulator.rooms(), "vip")
         .arn
         .parse()
@@ -200,7 +194,7 @@ async fn corrects_a_replaced_review_handler() {
         fallback_result: FallbackResult::Allow,
     });
     client.update_room(&update).await.expect("updated");
-    assert_corrected(&client, &pacer, &desired, &["update_room"]).await;
+    assert_corrected(&paced, &desired, &["update_room"]).await;
     let handler = room_by_key(&emulator.rooms(), "vip")
         .message_review_handler
         .clone()
@@ -215,7 +209,7 @@ async fn corrects_a_replaced_review_handler() {
 #[tokio::test]
 async fn corrects_detached_logging_configurations() {
     // GIVEN vip was detached from its configurations WHEN reconciled THEN both are attached again
-    let (emulator, client, pacer, desired) = converged().await;
+    let (emulator, client, paced, desired) = converged().await;
     let vip = room_by_key(&emulator.rooms(), "vip")
         .arn
         .parse()
@@ -223,7 +217,7 @@ async fn corrects_detached_logging_configurations() {
     let mut update = UpdateRoomRequest::new(vip);
     update.logging_configuration_identifiers = Some(vec![]);
     client.update_room(&update).await.expect("detached");
-    assert_corrected(&client, &pacer, &desired, &["update_room"]).await;
+    assert_corrected(&paced, &desired, &["update_room"]).await;
     assert_eq!(
         room_by_key(&emulator.rooms(), "vip")
             .logging_configuration_identifiers
@@ -236,7 +230,7 @@ async fn corrects_detached_logging_configurations() {
 async fn corrects_changed_and_removed_tags_and_keeps_foreign_ones() {
     // GIVEN the lobby's owner tag changed, the archive lost its team tag, and someone added a
     // tag of their own
-    let (emulator, client, pacer, desired) = converged().await;
+    let (emulator, client, paced, desired) = converged().await;
     let lobby: ivschat_api::RoomArn = room_by_key(&emulator.rooms(), "lobby")
         .arn
         .parse()
@@ -268,7 +262,7 @@ async fn corrects_changed_and_removed_tags_and_keeps_foreign_ones() {
         .await
         .expect("untagged");
     // WHEN reconciled THEN both are retagged and the foreign tag stays
-    assert_corrected(&client, &pacer, &desired, &["retag", "retag"]).await;
+    assert_corrected(&paced, &desired, &["retag", "retag"]).await;
     let tags = room_by_key(&emulator.rooms(), "lobby").tags.clone();
     assert_eq!(tags["owner"], "team-a");
     assert_eq!(tags["cost-center"], "cc-9");
@@ -277,9 +271,9 @@ async fn corrects_changed_and_removed_tags_and_keeps_foreign_ones() {
 #[tokio::test]
 async fn a_tag_dropped_from_the_spec_is_removed() {
     // GIVEN a converged account WHEN the spec drops the owner tag THEN the tag is removed
-    let (emulator, client, pacer, _) = converged().await;
+    let (emulator, _, paced, _) = converged().await;
     let without_owner = desired(&SPEC.replace("tags = { owner = \"team-a\" }", ""));
-    assert_corrected(&client, &pacer, &without_owner, &["retag"]).await;
+    assert_corrected(&paced, &without_owner, &["retag"]).await;
     assert!(
         !room_by_key(&emulator.rooms(), "lobby")
             .tags
@@ -291,7 +285,7 @@ async fn a_tag_dropped_from_the_spec_is_removed() {
 async fn unmanaged_rooms_and_configurations_are_never_touched_even_with_prune() {
     // GIVEN a hand-made room, another deployment's room and a hand-made configuration
     let emulator = emulator().await;
-    let (client, pacer) = (client(&emulator), fast_pacer());
+    let (client, paced) = (client(&emulator), paced_client(&emulator));
     let hand_made = client
         .create_room(&CreateRoomRequest {
             name: Some("hand-made".into()),
@@ -323,8 +317,8 @@ async fn unmanaged_rooms_and_configurations_are_never_touched_even_with_prune() 
         .expect("created");
     // WHEN a pruning spec is applied twice
     let desired = desired(&format!("prune = true\n{SPEC}"));
-    run(&client, &pacer, &desired, false).await;
-    let again = run(&client, &pacer, &desired, false).await;
+    run(&paced, &desired, false).await;
+    let again = run(&paced, &desired, false).await;
     // THEN the foreign resources are exactly as they were
     assert!(again.steps.is_empty(), "{again:#?}");
     let rooms = emulator.rooms();
@@ -347,25 +341,19 @@ async fn unmanaged_rooms_and_configurations_are_never_touched_even_with_prune() 
 #[tokio::test]
 async fn undeclared_managed_rooms_are_kept_without_prune_and_deleted_with_it() {
     // GIVEN a converged account and a spec that drops the vip room and the tail configuration
-    let (emulator, client, pacer, _) = converged().await;
+    let (emulator, _, paced, _) = converged().await;
     let smaller = SPEC
         .split("[rooms.vip]")
         .next()
         .expect("head")
         .replace("[loggingConfigurations.tail]\ndestination = { cloudWatchLogs = { logGroupName = \"/chat/tail\" } }\n", "");
     // WHEN reconciled without prune THEN nothing is deleted and the plan warns
-    let kept = run(&client, &pacer, &desired(&smaller), false).await;
+    let kept = run(&paced, &desired(&smaller), false).await;
     assert!(kept.steps.is_empty(), "{kept:#?}");
     assert_eq!(kept.warnings.len(), 2, "{:?}", kept.warnings);
     assert_eq!(emulator.rooms().len(), 2);
     // WHEN reconciled with prune THEN the room goes first, then the configuration it used
-    let pruned = run(
-        &client,
-        &pacer,
-        &desired(&format!("prune = true\n{smaller}")),
-        false,
-    )
-    .await;
+    let pruned = run(&paced, &desired(&format!("prune = true\n{smaller}")), false).await;
     assert_eq!(
         actions(&pruned),
         ["delete_room", "delete_logging_configuration"]
@@ -379,7 +367,7 @@ async fn undeclared_managed_rooms_are_kept_without_prune_and_deleted_with_it() {
 async fn throttling_is_retried_and_the_run_converges() {
     // GIVEN every operation throttles its next call once, and CreateRoom twice more
     let emulator = emulator().await;
-    let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
+    let (paced, desired) = (paced_client(&emulator), desired(SPEC));
     for operation in [
         "ListRooms",
         "ListLoggingConfigurations",
@@ -393,7 +381,7 @@ async fn throttling_is_retried_and_the_run_converges() {
         .set_fault(fault("CreateRoom", FaultKind::Throttle, ATTEMPTS - 1))
         .expect("fault");
     // WHEN reconciled
-    let report = run(&client, &pacer, &desired, false).await;
+    let report = run(&paced, &desired, false).await;
     // THEN every step applied, some after retries, and the next run is empty
     assert_eq!(report.totals.applied, 4, "{report:#?}");
     let first_room = report
@@ -404,19 +392,19 @@ async fn throttling_is_retried_and_the_run_converges() {
     assert!(
         matches!(first_room.outcome, StepOutcome::Applied { attempts, .. } if attempts == ATTEMPTS)
     );
-    assert!(run(&client, &pacer, &desired, false).await.steps.is_empty());
+    assert!(run(&paced, &desired, false).await.steps.is_empty());
 }
 
 #[tokio::test]
 async fn a_step_failing_past_its_retries_is_reported_and_the_next_run_completes_it() {
     // GIVEN CreateRoom fails with an internal error for more calls than one step retries
     let emulator = emulator().await;
-    let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
+    let (paced, desired) = (paced_client(&emulator), desired(SPEC));
     emulator
         .set_fault(fault("CreateRoom", FaultKind::InternalError, ATTEMPTS))
         .expect("fault");
     // WHEN reconciled
-    let report = run(&client, &pacer, &desired, false).await;
+    let report = run(&paced, &desired, false).await;
     // THEN the first room's creation is reported failed, the rest still applied
     let outcomes: Vec<_> = report
         .steps
@@ -432,7 +420,7 @@ async fn a_step_failing_past_its_retries_is_reported_and_the_next_run_completes_
     assert_eq!((report.totals.failed, report.totals.applied), (1, 3));
     assert_eq!(emulator.rooms().len(), 1);
     // WHEN reconciled again THEN only the missing room is created
-    let next = run(&client, &pacer, &desired, false).await;
+    let next = run(&paced, &desired, false).await;
     assert_eq!(actions(&next), ["create_room"]);
     assert_eq!(next.steps[0].step.key(), outcomes[2].1);
     assert_eq!(emulator.rooms().len(), 2);
@@ -442,7 +430,7 @@ async fn a_step_failing_past_its_retries_is_reported_and_the_next_run_completes_
 async fn a_room_is_not_created_with_a_dangling_logging_configuration() {
     // GIVEN creating the first configuration (archive) fails for good
     let emulator = emulator().await;
-    let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
+    let (paced, desired) = (paced_client(&emulator), desired(SPEC));
     emulator
         .set_fault(fault(
             "CreateLoggingConfiguration",
@@ -451,7 +439,7 @@ async fn a_room_is_not_created_with_a_dangling_logging_configuration() {
         ))
         .expect("fault");
     // WHEN reconciled
-    let report = run(&client, &pacer, &desired, false).await;
+    let report = run(&paced, &desired, false).await;
     // THEN both rooms (which use archive) are skipped, with the reason, and none exists
     let statuses: Vec<_> = report
         .steps
@@ -461,7 +449,7 @@ async fn a_room_is_not_created_with_a_dangling_logging_configuration() {
     assert_eq!(statuses, ["failed", "applied", "skipped", "skipped"]);
     assert!(emulator.rooms().is_empty());
     // WHEN reconciled again THEN everything is completed
-    let next = run(&client, &pacer, &desired, false).await;
+    let next = run(&paced, &desired, false).await;
     assert_eq!(next.totals.applied, 3, "{next:#?}");
     assert_eq!(emulator.rooms().len(), 2);
 }
@@ -470,8 +458,8 @@ async fn a_room_is_not_created_with_a_dangling_logging_configuration() {
 async fn report_serializes_each_step_with_its_outcome_and_totals() {
     // GIVEN an applied run WHEN its report is serialized THEN steps carry outcomes and totals count them
     let emulator = emulator().await;
-    let (client, pacer, desired) = (client(&emulator), fast_pacer(), desired(SPEC));
-    let report = run(&client, &pacer, &desired, false).await;
+    let (paced, desired) = (paced_client(&emulator), desired(SPEC));
+    let report = run(&paced, &desired, false).await;
     let json = serde_json::to_value(&report).expect("json");
     assert_eq!(json["steps"][2]["action"], "create_room");
     assert_eq!(json["steps"][2]["outcome"]["status"], "applied");
@@ -488,7 +476,7 @@ async fn report_serializes_each_step_with_its_outcome_and_totals() {
 async fn stream_rooms_of_this_deployment_are_left_to_the_stream_lifecycle() {
     // GIVEN a room this deployment's stream lifecycle created for a channel
     let emulator = emulator().await;
-    let (client, pacer) = (client(&emulator), fast_pacer());
+    let (client, paced) = (client(&emulator), paced_client(&emulator));
     client
         .create_room(&CreateRoomRequest {
             tags: BTreeMap::from([
@@ -504,29 +492,29 @@ async fn stream_rooms_of_this_deployment_are_left_to_the_stream_lifecycle() {
         .await
         .expect("created");
     // WHEN an empty spec with prune is reconciled THEN the stream room is not planned at all
-    let report = run(&client, &pacer, &desired("prune = true"), false).await;
+    let report = run(&paced, &desired("prune = true"), false).await;
     assert!(report.steps.is_empty(), "{report:#?}");
     assert_eq!(emulator.rooms().len(), 1);
 }
 
 #[tokio::test]
 async fn room_calls_are_spaced_by_the_room_rate_limit() {
-    // GIVEN a pacer limited to 20 room calls per second (50 ms apart), others unlimited
+    // GIVEN a client paced to 20 room calls per second (50 ms apart), others unlimited
     let emulator = emulator().await;
-    let client = client(&emulator);
     let pacer = Pacer::new(
-        room_provisioner::ControlPlaneRates {
+        ControlPlaneRates {
             rooms: 20,
             logging_configurations: 1000,
             tags: 1000,
             messaging: 1000,
         },
-        room_provisioner::RetryPolicy::default(),
+        RetryPolicy::default(),
     );
+    let paced = PacedChatClient::new(client(&emulator), pacer);
     let spec = desired("[rooms.a]\n[rooms.b]\n[rooms.c]\n[rooms.d]\n");
     // WHEN the spec is applied: ListRooms plus four CreateRoom calls
     let started = std::time::Instant::now();
-    let report = run(&client, &pacer, &spec, false).await;
+    let report = run(&paced, &spec, false).await;
     // THEN the five room calls took at least four intervals
     assert_eq!(report.totals.applied, 4);
     let elapsed = started.elapsed();

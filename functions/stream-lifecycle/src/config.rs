@@ -11,7 +11,8 @@
 
 use std::time::Duration;
 
-use http_api::{ConfigError, ConfigReader, ConfigSource};
+use function_startup::deployment::{deployment_name, review_handler_arn};
+use function_startup::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
 
 /// The longest configurable delay: a year, in minutes.
 pub const MAX_DELETE_AFTER_END_MINUTES: i64 = 525_600;
@@ -31,10 +32,24 @@ pub struct StreamLifecycleConfig {
     pub account_id: Option<String>,
 }
 
+impl std::fmt::Display for StreamLifecycleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "deployment {} in {}", self.deployment, self.region)?;
+        match self.delete_after_end {
+            Some(delay) => write!(
+                f,
+                ", rooms deleted {} min after their stream ends",
+                delay.as_secs() / 60
+            ),
+            None => write!(f, ", rooms kept after their stream ends"),
+        }
+    }
+}
+
 impl StreamLifecycleConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_source(&http_api::ProcessEnv)
+        Self::from_source(&ProcessEnv)
     }
 
     /// Reads `source`.
@@ -57,9 +72,9 @@ impl StreamLifecycleConfig {
             Some(_) => Some(reader.aws_account_id()?),
         };
         Ok(Self {
-            deployment: room_provisioner::config::deployment_name(&reader)?,
+            deployment: deployment_name(&reader)?,
             region: reader.aws_region()?,
-            review_handler_arn: room_provisioner::config::review_handler_arn(&reader)?,
+            review_handler_arn: review_handler_arn(&reader)?,
             delete_after_end,
             account_id,
         })

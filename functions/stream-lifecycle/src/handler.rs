@@ -1,14 +1,13 @@
 //! The Lambda entry point: one function receives both the EventBridge rule's stream events and
 //! the schedule's sweep input, and tells them apart by shape.
 
-use ivschat_api::ChatClient;
-use room_provisioner::pacing::Pacer;
+use ivschat_api::PacedChatClient;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::config::StreamLifecycleConfig;
-use crate::event::StreamStateChange;
+use crate::event::{StreamStateChange, StreamStateChangeEvent};
 use crate::lifecycle::{StreamEventError, StreamEventOutcome, handle_stream_event};
 use crate::sweep::{SweepReport, sweep_ended_rooms};
 
@@ -67,16 +66,18 @@ impl From<LifecycleError> for lambda_runtime::Diagnostic {
 
 /// Handles one invocation: an EventBridge event (it has `detail-type`) or the sweep input.
 pub async fn handle(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &StreamLifecycleConfig,
     payload: Value,
     now: OffsetDateTime,
 ) -> Result<LifecycleResult, LifecycleError> {
     let unrecognised = |e: serde_json::Error| LifecycleError::UnrecognisedInput(e.to_string());
     if payload.get("detail-type").is_some() {
-        let event: StreamStateChange = serde_json::from_value(payload).map_err(unrecognised)?;
-        let outcome = Box::pin(handle_stream_event(client, pacer, config, &event))
+        let event: StreamStateChangeEvent =
+            serde_json::from_value(payload).map_err(unrecognised)?;
+        let event =
+            StreamStateChange::try_from(event).map_err(LifecycleError::UnrecognisedInput)?;
+        let outcome = Box::pin(handle_stream_event(client, config, &event))
             .await
             .inspect_err(|e| tracing::error!(error = %e, kind = e.kind(), "stream event failed"))?;
         tracing::info!(
@@ -90,7 +91,6 @@ pub async fn handle(
     let run: SweepRun = serde_json::from_value(payload).map_err(unrecognised)?;
     let report = Box::pin(sweep_ended_rooms(
         client,
-        pacer,
         &config.deployment,
         config.delete_after_end,
         now,

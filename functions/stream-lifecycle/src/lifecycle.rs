@@ -8,14 +8,12 @@
 use std::collections::BTreeMap;
 
 use ivschat_api::managed::{CHANNEL_TAG, DEPLOYMENT_TAG, RESOURCE_KEY_TAG, is_managed_by};
+use ivschat_api::managed::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
 use ivschat_api::model::{
     CreateRoomRequest, MessageReviewHandler, RoomSummary, SendEventRequest, TagResourceRequest,
     UntagResourceRequest,
 };
-use ivschat_api::{ChatClient, IvsChatError, RoomArn, validate};
-use room_provisioner::inventory::{INVENTORY_CAP, list_all_rooms_paced};
-use room_provisioner::pacing::{ApiCategory, Pacer};
-use room_provisioner::toolkit_tags::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
+use ivschat_api::{DEFAULT_LIST_CAP, IvsChatError, PacedChatClient, RoomArn, validate};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -106,12 +104,12 @@ pub fn parse_time_tag(value: &str) -> Option<OffsetDateTime> {
 
 /// The managed rooms following `channel_arn`, oldest first.
 pub async fn rooms_for_channel(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     deployment: &str,
     channel_arn: &str,
 ) -> Result<Vec<RoomSummary>, IvsChatError> {
-    let mut rooms: Vec<RoomSummary> = list_all_rooms_paced(client, pacer, INVENTORY_CAP)
+    let mut rooms: Vec<RoomSummary> = client
+        .list_all_rooms(DEFAULT_LIST_CAP)
         .await?
         .into_iter()
         .filter(|r| {
@@ -164,8 +162,7 @@ fn is_newer(
 /// it (SendEvent) and records the event time on it. Stale, duplicate and unrelated events are
 /// ignored without error.
 pub async fn handle_stream_event(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &StreamLifecycleConfig,
     event: &StreamStateChange,
 ) -> Result<StreamEventOutcome, StreamEventError> {
@@ -188,13 +185,13 @@ pub async fn handle_stream_event(
     let channel = event
         .channel_arn()
         .ok_or(StreamEventError::MissingChannel)?;
-    let existing = rooms_for_channel(client, pacer, &config.deployment, channel)
+    let existing = rooms_for_channel(client, &config.deployment, channel)
         .await
         .map_err(StreamEventError::chat("ListRooms"))?;
     let (room_arn, tags, room_created) = match existing.into_iter().next() {
         Some(room) => (room.arn, room.tags, false),
         None => {
-            let room = create_stream_room(client, pacer, config, event, channel).await?;
+            let room = create_stream_room(client, config, event, channel).await?;
             (room.0, room.1, true)
         }
     };
@@ -218,20 +215,12 @@ pub async fn handle_stream_event(
             ("eventTime".to_owned(), rfc3339(event.time)),
         ]),
     };
-    pacer
-        .call(ApiCategory::Messaging, || client.send_event(&announcement))
+    client
+        .send_event(&announcement)
         .await
         .result
         .map_err(StreamEventError::chat("SendEvent"))?;
-    record_transition(
-        client,
-        pacer,
-        &room_arn,
-        transition,
-        event.time,
-        ended.is_some(),
-    )
-    .await?;
+    record_transition(client, &room_arn, transition, event.time, ended.is_some()).await?;
     Ok(StreamEventOutcome::Applied {
         room_arn: room_arn.to_string(),
         room_created,
@@ -240,8 +229,7 @@ pub async fn handle_stream_event(
 }
 
 async fn create_stream_room(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &StreamLifecycleConfig,
     event: &StreamStateChange,
     channel: &str,
@@ -265,8 +253,8 @@ async fn create_stream_room(
         ]),
         ..CreateRoomRequest::default()
     };
-    let room = pacer
-        .call(ApiCategory::Rooms, || client.create_room(&request))
+    let room = client
+        .create_room(&request)
         .await
         .result
         .map_err(StreamEventError::chat("CreateRoom"))?;
@@ -275,8 +263,7 @@ async fn create_stream_room(
 }
 
 async fn record_transition(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     room: &RoomArn,
     transition: StreamTransition,
     time: OffsetDateTime,
@@ -290,8 +277,8 @@ async fn record_transition(
         resource: room.clone().into(),
         tags,
     };
-    pacer
-        .call(ApiCategory::Tags, || client.tag_resource(&tag))
+    client
+        .tag_resource(&tag)
         .await
         .result
         .map_err(StreamEventError::chat("TagResource"))?;
@@ -300,8 +287,8 @@ async fn record_transition(
             resource: room.clone().into(),
             tag_keys: vec![STREAM_ENDED_TAG.to_owned()],
         };
-        pacer
-            .call(ApiCategory::Tags, || client.untag_resource(&untag))
+        client
+            .untag_resource(&untag)
             .await
             .result
             .map_err(StreamEventError::chat("UntagResource"))?;

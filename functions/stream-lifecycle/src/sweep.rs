@@ -4,11 +4,9 @@
 
 use std::time::Duration;
 
-use ivschat_api::ChatClient;
 use ivschat_api::managed::{CHANNEL_TAG, is_managed_by};
-use room_provisioner::inventory::{INVENTORY_CAP, list_all_rooms_paced};
-use room_provisioner::pacing::{ApiCategory, Pacer};
-use room_provisioner::toolkit_tags::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
+use ivschat_api::managed::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
+use ivschat_api::{DEFAULT_LIST_CAP, PacedChatClient};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -43,8 +41,7 @@ pub struct SweepReport {
 /// Deletes (or, in a dry run, lists) the stream rooms of `deployment` whose stream ended at
 /// least `delay` before `now`. With no delay configured it does nothing.
 pub async fn sweep_ended_rooms(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     deployment: &str,
     delay: Option<Duration>,
     now: OffsetDateTime,
@@ -59,7 +56,8 @@ pub async fn sweep_ended_rooms(
     let Some(delay) = delay else {
         return Ok(report);
     };
-    let rooms = list_all_rooms_paced(client, pacer, INVENTORY_CAP)
+    let rooms = client
+        .list_all_rooms(DEFAULT_LIST_CAP)
         .await
         .map_err(|source| StreamEventError::Chat {
             operation: "ListRooms",
@@ -93,11 +91,7 @@ pub async fn sweep_ended_rooms(
         let status = if dry_run {
             "planned".to_owned()
         } else {
-            match pacer
-                .call(ApiCategory::Rooms, || client.delete_room(&room.arn))
-                .await
-                .result
-            {
+            match client.delete_room(&room.arn).await.result {
                 Ok(()) => "deleted".to_owned(),
                 Err(e) if e.is_not_found() => "deleted".to_owned(),
                 Err(e) => format!("failed: {e}"),

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ivschat_api::managed::{CHANNEL_TAG, DEPLOYMENT_TAG};
+use ivschat_api::managed::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
 use ivschat_api::model::CreateRoomRequest;
-use ivschat_api::{ChatClient, ClientSettings};
+use ivschat_api::{ChatClient, PacedChatClient};
 use ivschat_emulator::{Emulator, JournalAction, RunningEmulator};
-use room_provisioner::toolkit_tags::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
-use room_provisioner::{ControlPlaneRates, Pacer, RetryPolicy};
 use serde_json::Value;
 use stream_lifecycle::{LifecycleResult, StreamEventOutcome, StreamLifecycleConfig, handle};
 use time::OffsetDateTime;
@@ -30,36 +29,15 @@ const NOW: OffsetDateTime = datetime!(2026-11-26 07:00 UTC);
 struct Harness {
     emulator: RunningEmulator,
     client: ChatClient,
-    pacer: Pacer,
+    paced: PacedChatClient,
     config: StreamLifecycleConfig,
 }
 
 impl Harness {
     async fn start(delete_after_end_minutes: Option<u64>) -> Self {
         let emulator = Emulator::builder().start().await.expect("emulator starts");
-        let client = ChatClient::for_endpoint(
-            emulator.url(),
-            "us-east-1",
-            "test",
-            "test",
-            ClientSettings {
-                max_attempts: 1,
-                ..ClientSettings::default()
-            },
-        );
-        let pacer = Pacer::new(
-            ControlPlaneRates {
-                rooms: 1000,
-                logging_configurations: 1000,
-                tags: 1000,
-                messaging: 1000,
-            },
-            RetryPolicy {
-                max_attempts: 3,
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(5),
-            },
-        );
+        let client = toolkit_test_support::client(&emulator);
+        let paced = toolkit_test_support::paced_client(&emulator);
         let config = StreamLifecycleConfig {
             deployment: DEPLOYMENT.into(),
             region: "us-east-1".into(),
@@ -72,14 +50,14 @@ impl Harness {
         Self {
             emulator,
             client,
-            pacer,
+            paced,
             config,
         }
     }
 
     async fn send_at(&self, fixture: &str, now: OffsetDateTime) -> LifecycleResult {
         let payload: Value = serde_json::from_str(fixture).expect("fixture is JSON");
-        handle(&self.client, &self.pacer, &self.config, payload, now)
+        handle(&self.paced, &self.config, payload, now)
             .await
             .expect("handled")
     }
@@ -288,7 +266,7 @@ async fn an_event_without_a_channel_arn_fails_clearly() {
     // GIVEN resources[0] is not a channel ARN WHEN handled THEN the error says so
     let h = Harness::start(None).await;
     let payload: Value = serde_json::from_str(&START.replace(CHANNEL, "not-an-arn")).expect("json");
-    let error = handle(&h.client, &h.pacer, &h.config, payload, NOW)
+    let error = handle(&h.paced, &h.config, payload, NOW)
         .await
         .expect_err("no channel");
     assert!(error.to_string().contains("resources[0]"), "{error}");
@@ -357,8 +335,7 @@ async fn unrecognised_input_is_refused() {
     // GIVEN an unknown action WHEN handled THEN the input is refused
     let h = Harness::start(None).await;
     let error = handle(
-        &h.client,
-        &h.pacer,
+        &h.paced,
         &h.config,
         serde_json::json!({"action": "purge"}),
         NOW,

@@ -5,14 +5,23 @@
 //! |---|---|
 //! | `TAG_POLICY_PATH` | optional; a tag policy file to use instead of the bundled one |
 //! | `ADMIN_ROLES` | optional, `POST /tags` only; roles allowed to call it (default `admin`) |
+//! | `USER_ID_CLAIM`, `ROLES_CLAIM` | optional, `POST /tags` only; the JWT claims holding the caller's id (default `sub`) and roles (default `cognito:groups`) |
 //! | `AWS_REGION` | required (Lambda sets it) |
 
-use http_api::{ConfigError, ConfigReader, ConfigSource};
+use function_startup::{BundledDocument, ConfigError, ConfigReader, ConfigSource, ProcessEnv};
+use http_api::AdminAccess;
 
 use crate::policy::TagPolicy;
 
 /// The policy bundled with the function, used when `TAG_POLICY_PATH` is not set.
 pub const BUNDLED_POLICY: &str = include_str!("../tag_policy.toml");
+
+/// The tag policy: the file `TAG_POLICY_PATH` names, else [`BUNDLED_POLICY`].
+pub const TAG_POLICY: BundledDocument = BundledDocument {
+    variable: "TAG_POLICY_PATH",
+    bundled_name: "bundled tag policy",
+    bundled_text: BUNDLED_POLICY,
+};
 
 /// Everything the tag manager needs, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,42 +32,38 @@ pub struct TagManagerConfig {
     pub policy_source: String,
     /// The policy.
     pub policy: TagPolicy,
-    /// Roles allowed to call `POST /tags`.
-    pub admin_roles: Vec<String>,
+    /// Who may call `POST /tags`.
+    pub admin: AdminAccess,
+}
+
+impl std::fmt::Display for TagManagerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "region {}, tag policy {} ({} tags)",
+            self.region,
+            self.policy_source,
+            self.policy.tags.len()
+        )
+    }
 }
 
 impl TagManagerConfig {
     /// Reads the process environment (and the policy file it names).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_source(&http_api::ProcessEnv)
+        Self::from_source(&ProcessEnv)
     }
 
     /// Reads `source`.
     pub fn from_source(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         let reader = ConfigReader::new(source);
         let region = reader.aws_region()?;
-        let (policy_source, text) = match reader.optional("TAG_POLICY_PATH") {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError::new("TAG_POLICY_PATH", format!("cannot read `{path}`: {e}"))
-                })?;
-                (path, text)
-            }
-            None => ("bundled".to_owned(), BUNDLED_POLICY.to_owned()),
-        };
-        let policy = TagPolicy::parse(&text).map_err(|e| {
-            let variable = if policy_source == "bundled" {
-                "bundled tag policy"
-            } else {
-                "TAG_POLICY_PATH"
-            };
-            ConfigError::new(variable, e.to_string())
-        })?;
+        let policy = TAG_POLICY.load(&reader, TagPolicy::parse)?;
         Ok(Self {
             region,
-            policy_source,
-            policy,
-            admin_roles: room_provisioner::config::admin_roles(&reader),
+            policy_source: policy.source,
+            policy: policy.value,
+            admin: AdminAccess::from_config(&reader)?,
         })
     }
 }

@@ -6,14 +6,8 @@
 use std::collections::BTreeMap;
 
 use ivschat_api::ids::ResourceArn;
-use ivschat_api::{ChatClient, IvsChatError};
-
-use room_provisioner::inventory::{
-    INVENTORY_CAP, list_all_logging_configurations_paced, list_all_rooms_paced,
-};
-use room_provisioner::pacing::{Attempted, Pacer};
-use room_provisioner::plan::{ResourceKind, TagChanges, ValueChange};
-use room_provisioner::toolkit_tags;
+use ivschat_api::managed::{self, ResourceKind, TagChanges, ValueChange};
+use ivschat_api::{Attempted, DEFAULT_LIST_CAP, IvsChatError, PacedChatClient};
 use serde::Serialize;
 
 use crate::policy::TagPolicy;
@@ -70,7 +64,7 @@ pub fn evaluate(
         }
     }
     for key in &policy.forbidden {
-        if tags.contains_key(key) && !toolkit_tags::is_reserved(key) {
+        if tags.contains_key(key) && !managed::is_reserved(key) {
             changes.removed.push(key.clone());
         }
     }
@@ -173,24 +167,24 @@ impl EnforcementOutcome {
 /// Enforces `policy` on every room and logging configuration (all pages). In a dry run nothing
 /// is changed. Fails only when the resources cannot be listed.
 pub async fn enforce_policy(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     policy: &TagPolicy,
     dry_run: bool,
 ) -> Result<EnforcementReport, IvsChatError> {
-    let mut resources: Vec<Tagged> =
-        list_all_logging_configurations_paced(client, pacer, INVENTORY_CAP)
-            .await?
-            .into_iter()
-            .map(|lc| Tagged {
-                resource: ResourceKind::LoggingConfiguration,
-                arn: lc.arn.into(),
-                name: lc.name,
-                tags: lc.tags,
-            })
-            .collect();
+    let mut resources: Vec<Tagged> = client
+        .list_all_logging_configurations(DEFAULT_LIST_CAP)
+        .await?
+        .into_iter()
+        .map(|lc| Tagged {
+            resource: ResourceKind::LoggingConfiguration,
+            arn: lc.arn.into(),
+            name: lc.name,
+            tags: lc.tags,
+        })
+        .collect();
     resources.extend(
-        list_all_rooms_paced(client, pacer, INVENTORY_CAP)
+        client
+            .list_all_rooms(DEFAULT_LIST_CAP)
             .await?
             .into_iter()
             .map(|room| Tagged {
@@ -218,10 +212,7 @@ pub async fn enforce_policy(
         } else if dry_run {
             EnforcementOutcome::Planned
         } else {
-            EnforcementOutcome::from_attempt(
-                room_provisioner::apply::apply_tag_changes(client, pacer, &item.arn, &changes)
-                    .await,
-            )
+            EnforcementOutcome::from_attempt(client.apply_tag_changes(&item.arn, &changes).await)
         };
         let totals = &mut report.totals;
         if !changes.is_empty() {

@@ -5,18 +5,14 @@ use std::collections::BTreeMap;
 use http::{Method, StatusCode};
 use http_api::{ApiError, JsonObject, RoutePattern, json_response, request_path};
 use ivschat_api::ids::ResourceArn;
-use ivschat_api::{ChatClient, IvsChatError, Violation};
+use ivschat_api::managed::{self, TagChanges, ValueChange};
+use ivschat_api::{IvsChatError, PacedChatClient, Violation};
 use lambda_http::{Body, Request, Response};
-use room_provisioner::handler::require_admin;
-use room_provisioner::pacing::{ApiCategory, Pacer};
-use room_provisioner::plan::{TagChanges, ValueChange};
-use room_provisioner::toolkit_tags;
 use serde::{Deserialize, Serialize};
 
 use crate::config::TagManagerConfig;
 use crate::enforce::{EnforcementReport, enforce_policy};
 use crate::policy::TagPolicy;
-use room_provisioner::apply::apply_tag_changes;
 
 /// The schedule's `Input` JSON: `{"dry_run": false}` (or `{}`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -48,12 +44,11 @@ impl From<ListFailed> for lambda_runtime::Diagnostic {
 
 /// Enforces the policy for a schedule and logs the report.
 pub async fn handle_scheduled(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &TagManagerConfig,
     run: ScheduledRun,
 ) -> Result<EnforcementReport, ListFailed> {
-    let report = Box::pin(enforce_policy(client, pacer, &config.policy, run.dry_run))
+    let report = Box::pin(enforce_policy(client, &config.policy, run.dry_run))
         .await
         .map_err(ListFailed)?;
     let json = serde_json::to_string(&report).unwrap_or_default();
@@ -96,12 +91,12 @@ pub struct AdminTagResult {
 pub fn check_admin_request(policy: &TagPolicy, request: &AdminTagRequest) -> Result<(), Violation> {
     let keys = request.tags.keys().chain(request.remove_tag_keys.iter());
     for key in keys {
-        if toolkit_tags::is_reserved(key) {
+        if managed::is_reserved(key) {
             return Err(Violation::new(
                 format!("tags.{key}"),
                 format!(
                     "tag keys starting with `{}` are managed by the toolkit",
-                    toolkit_tags::RESERVED_PREFIX
+                    managed::RESERVED_PREFIX
                 ),
             ));
         }
@@ -155,20 +150,18 @@ fn read_admin_request(body: &JsonObject) -> Result<AdminTagRequest, Violation> {
 /// `POST /tags` with `{"resourceArn": "...", "tags": {...}, "removeTagKeys": [...]}`, admin role
 /// required: tags and/or untags one room or logging configuration, within the tag policy.
 pub async fn handle_tags_request(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &TagManagerConfig,
     request: Request,
 ) -> Response<Body> {
-    match tag_resource(client, pacer, config, &request).await {
+    match tag_resource(client, config, &request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
 async fn tag_resource(
-    client: &ChatClient,
-    pacer: &Pacer,
+    client: &PacedChatClient,
     config: &TagManagerConfig,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
@@ -181,7 +174,7 @@ async fn tag_resource(
     if request.method() != Method::POST {
         return Err(ApiError::method_not_allowed(&[Method::POST]));
     }
-    let caller = require_admin(request, &config.admin_roles)?;
+    let caller = config.admin.require_admin(request)?;
     let body = JsonObject::from_body(request.body().as_ref())?;
     let admin = read_admin_request(&body)?;
     check_admin_request(&config.policy, &admin)?;
@@ -190,17 +183,16 @@ async fn tag_resource(
         changed: BTreeMap::<String, ValueChange>::new(),
         removed: admin.remove_tag_keys.clone(),
     };
-    if let Err(error) = apply_tag_changes(client, pacer, &admin.resource, &changes)
+    if let Err(error) = client
+        .apply_tag_changes(&admin.resource, &changes)
         .await
         .result
     {
         tracing::warn!(arn = %admin.resource, error_kind = error.kind(), "admin tagging failed");
         return Err(ApiError::from_chat_error(&error));
     }
-    let tags = pacer
-        .call(ApiCategory::Tags, || {
-            client.list_tags_for_resource(&admin.resource)
-        })
+    let tags = client
+        .list_tags_for_resource(&admin.resource)
         .await
         .result
         .map_err(|e| ApiError::from_chat_error(&e))?;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use ivschat_api::managed;
 use ivschat_api::validate;
-use room_provisioner::toolkit_tags;
 use serde::Deserialize;
 
 /// A parsed, checked tag policy.
@@ -79,13 +79,13 @@ fn check_key(entry: &str, key: &str, found: &mut Vec<PolicyViolation>) {
                 validate::MAX_TAG_KEY_LENGTH
             ),
         ));
-    } else if toolkit_tags::is_reserved(key) {
+    } else if managed::is_reserved(key) {
         found.push(violation(
             entry,
             "key",
             format!(
                 "tag keys starting with `{}` are reserved for the toolkit",
-                toolkit_tags::RESERVED_PREFIX
+                managed::RESERVED_PREFIX
             ),
         ));
     } else if key.starts_with("aws:") {

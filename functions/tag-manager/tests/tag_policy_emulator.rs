@@ -2,14 +2,12 @@
 //! run) across managed and unmanaged resources, and the `POST /tags` admin route.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use http::StatusCode;
 use ivschat_api::managed::DEPLOYMENT_TAG;
 use ivschat_api::model::{CreateLoggingConfigurationRequest, CreateRoomRequest, Destination};
-use ivschat_api::{ChatClient, ClientSettings, RoomArn};
+use ivschat_api::{ChatClient, PacedChatClient, RoomArn};
 use ivschat_emulator::{Emulator, FaultKind, FaultRule, FaultTrigger, RunningEmulator};
-use room_provisioner::{ControlPlaneRates, Pacer, RetryPolicy};
 use serde_json::Value;
 use tag_manager::handler::{ScheduledRun, handle_scheduled, handle_tags_request};
 use tag_manager::{TagManagerConfig, TagPolicy};
@@ -28,7 +26,7 @@ const FIXTURE_ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH
 struct Harness {
     emulator: RunningEmulator,
     client: ChatClient,
-    pacer: Pacer,
+    paced: PacedChatClient,
     config: TagManagerConfig,
 }
 
@@ -42,39 +40,21 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 impl Harness {
     async fn start() -> Self {
         let emulator = Emulator::builder().start().await.expect("emulator starts");
-        let client = ChatClient::for_endpoint(
-            emulator.url(),
-            "us-east-1",
-            "test",
-            "test",
-            ClientSettings {
-                max_attempts: 1,
-                ..ClientSettings::default()
-            },
-        );
-        let pacer = Pacer::new(
-            ControlPlaneRates {
-                rooms: 1000,
-                logging_configurations: 1000,
-                tags: 1000,
-                messaging: 1000,
-            },
-            RetryPolicy {
-                max_attempts: 3,
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(5),
-            },
-        );
+        let client = toolkit_test_support::client(&emulator);
+        let paced = toolkit_test_support::paced_client(&emulator);
         let config = TagManagerConfig {
             region: "us-east-1".into(),
             policy_source: "test".into(),
             policy: TagPolicy::parse(POLICY).expect("valid policy"),
-            admin_roles: vec!["admin".into()],
+            admin: http_api::AdminAccess {
+                claims: http_api::ClaimNames::default(),
+                roles: vec!["admin".into()],
+            },
         };
         Self {
             emulator,
             client,
-            pacer,
+            paced,
             config,
         }
     }
@@ -109,20 +89,15 @@ impl Harness {
     }
 
     async fn run(&self, dry_run: bool) -> tag_manager::EnforcementReport {
-        handle_scheduled(
-            &self.client,
-            &self.pacer,
-            &self.config,
-            ScheduledRun { dry_run },
-        )
-        .await
-        .expect("listed")
+        handle_scheduled(&self.paced, &self.config, ScheduledRun { dry_run })
+            .await
+            .expect("listed")
     }
 
     async fn post(&self, fixture: &str, room: &RoomArn) -> (StatusCode, Value) {
         let request = lambda_http::request::from_str(&fixture.replace(FIXTURE_ROOM, room.as_str()))
             .expect("fixture is an HTTP API request");
-        let response = handle_tags_request(&self.client, &self.pacer, &self.config, request).await;
+        let response = handle_tags_request(&self.paced, &self.config, request).await;
         let body = serde_json::from_slice(response.body().as_ref()).expect("JSON body");
         (response.status(), body)
     }

@@ -1,6 +1,6 @@
 //! [`TokenApiConfig`]: everything the token API reads at cold start.
 
-use http_api::config::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
+use function_startup::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
 use http_api::{ClaimNames, CorsPolicy, RoomCacheSettings, RoomScope};
 use ivschat_api::validate::MAX_SESSION_DURATION_MINUTES;
 
@@ -27,6 +27,16 @@ pub struct TokenApiConfig {
     pub cors: CorsPolicy,
 }
 
+impl std::fmt::Display for TokenApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "deployment {}, sessions up to {} min",
+            self.scope.deployment, self.max_session_minutes
+        )
+    }
+}
+
 impl TokenApiConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -39,18 +49,13 @@ impl TokenApiConfig {
     /// 1–180), `ROOM_CACHE_TTL_SECONDS` (30, 0–3600), `CORS_ALLOWED_ORIGINS` (none).
     pub fn from_source(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         let config = ConfigReader::new(source);
-        let defaults = ClaimNames::default();
         let roles = match config.optional("ROLE_CAPABILITIES") {
             Some(text) => RoleCapabilities::parse("ROLE_CAPABILITIES", &text)?,
             None => RoleCapabilities::default(),
         };
         Ok(Self {
             scope: RoomScope::from_config(&config)?,
-            claims: ClaimNames {
-                user_id: config.optional("USER_ID_CLAIM").unwrap_or(defaults.user_id),
-                roles: config.optional("ROLES_CLAIM").unwrap_or(defaults.roles),
-                display_name: config.optional("DISPLAY_NAME_CLAIM"),
-            },
+            claims: ClaimNames::from_config(&config)?,
             roles,
             max_session_minutes: config.integer_in_range(
                 "MAX_SESSION_MINUTES",
@@ -59,30 +64,18 @@ impl TokenApiConfig {
                 MAX_SESSION_DURATION_MINUTES,
             )?,
             room_cache: RoomCacheSettings::from_config(&config)?,
-            cors: CorsPolicy::parse(
-                "CORS_ALLOWED_ORIGINS",
-                &config.optional("CORS_ALLOWED_ORIGINS").unwrap_or_default(),
-            )?,
+            cors: CorsPolicy::from_config(&config)?,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use super::*;
 
-    fn env(extra: &[(&'static str, &'static str)]) -> BTreeMap<&'static str, &'static str> {
-        let mut env = BTreeMap::from([
-            ("DEPLOYMENT_NAME", "prod"),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCOUNT_ID", "123456789012"),
-        ]);
-        env.extend(extra.iter().copied());
-        env
-    }
+    use toolkit_test_support::http_function_env as env;
 
     #[test]
     fn minimal_environment_gives_the_documented_defaults() {

@@ -118,7 +118,7 @@ impl From<TokenError> for ApiError {
 pub type BanCheck<'a> = Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'a>>;
 
 /// Decides whether a user is banned from a room. Bans that outlive a disconnect are refused
-/// here, before any token is minted (DisconnectUser alone does not ban; contract §8.9).
+/// here, before any token is minted (DisconnectUser alone does not ban; docs/ivs-chat.md §8.9).
 pub trait BanList: Send + Sync {
     /// True when `user_id` may not join `room`; an `Err` (the store's failure, for logs) turns
     /// into 502.

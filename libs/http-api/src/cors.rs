@@ -3,6 +3,7 @@
 //! Configured as a comma-separated list of origins (`https://app.example.com`), or `*` for any
 //! origin; empty means no CORS headers at all (server-to-server callers only).
 
+use function_startup::{ConfigError, ConfigReader};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use ivschat_api::Violation;
 use lambda_http::{Body, Response};
@@ -61,6 +62,15 @@ impl CorsPolicy {
         Ok(Self::Origins(
             origins.into_iter().map(str::to_owned).collect(),
         ))
+    }
+
+    /// Reads `CORS_ALLOWED_ORIGINS` (see [`CorsPolicy::parse`]; unset means disabled): the one
+    /// place every HTTP function reads it.
+    pub fn from_config(config: &ConfigReader<'_>) -> Result<Self, ConfigError> {
+        Ok(Self::parse(
+            "CORS_ALLOWED_ORIGINS",
+            &config.optional("CORS_ALLOWED_ORIGINS").unwrap_or_default(),
+        )?)
     }
 
     /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it may call.

@@ -11,7 +11,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 
 /// How long a throttled caller is told to wait when the upstream gave no better hint. IVS Chat
-/// sends no Retry-After of its own; its rate limits are per second (contract §3).
+/// sends no Retry-After of its own; its rate limits are per second (docs/ivs-chat.md §3).
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// The stable, machine-readable `error.code` of an error body. Callers branch on it.

@@ -6,8 +6,10 @@ use std::collections::BTreeSet;
 use ivschat_api::validate;
 use lambda_http::Request;
 
+use function_startup::{ConfigError, ConfigReader};
+
 use crate::claims::JwtClaims;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Which claims hold the user id, the roles and the display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,54 @@ impl Default for ClaimNames {
             roles: "cognito:groups".to_owned(),
             display_name: None,
         }
+    }
+}
+
+impl ClaimNames {
+    /// Reads `USER_ID_CLAIM` (default `sub`), `ROLES_CLAIM` (default `cognito:groups`) and
+    /// `DISPLAY_NAME_CLAIM` (default none): the one place every HTTP function reads them.
+    pub fn from_config(config: &ConfigReader<'_>) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        Ok(Self {
+            user_id: config.optional("USER_ID_CLAIM").unwrap_or(defaults.user_id),
+            roles: config.optional("ROLES_CLAIM").unwrap_or(defaults.roles),
+            display_name: config.optional("DISPLAY_NAME_CLAIM"),
+        })
+    }
+}
+
+/// Who may call the admin routes (`POST /provision`, `POST /tags`): callers whose verified
+/// roles claim holds one of the admin roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminAccess {
+    /// Which claims hold the user id and roles.
+    pub claims: ClaimNames,
+    /// The roles allowed (any one suffices).
+    pub roles: Vec<String>,
+}
+
+impl AdminAccess {
+    /// Reads the claim names ([`ClaimNames::from_config`]) and `ADMIN_ROLES`
+    /// ([`function_startup::deployment::admin_roles`]).
+    pub fn from_config(config: &ConfigReader<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            claims: ClaimNames::from_config(config)?,
+            roles: function_startup::deployment::admin_roles(config),
+        })
+    }
+
+    /// The caller of `request` when it has an admin role: 401 without verified claims, 403
+    /// without one of the roles.
+    pub fn require_admin(&self, request: &Request) -> Result<CallerIdentity, ApiError> {
+        let caller = CallerIdentity::from_request(request, &self.claims)?;
+        if !caller.has_any_role(&self.roles) {
+            tracing::warn!(user_id = %caller.user_id, "admin route refused: no admin role");
+            return Err(ApiError::new(
+                ErrorCode::RoleNotAllowed,
+                "this route needs an admin role",
+            ));
+        }
+        Ok(caller)
     }
 }
 

@@ -1,7 +1,8 @@
 //! What every API Gateway HTTP API (payload v2) Lambda of this toolkit shares.
 //!
-//! A function built on this crate reads its configuration once with [`config::ConfigReader`],
-//! then for each request: answers CORS preflights with [`cors::CorsPolicy`], picks its route
+//! A function built on this crate reads its configuration once (with
+//! [`function_startup::ConfigReader`]; [`ClaimNames`], [`CorsPolicy`] and [`AdminAccess`] each
+//! read their own settings), then for each request: answers CORS preflights with [`cors::CorsPolicy`], picks its route
 //! with [`routing::RoutePattern`], identifies the caller from the JWT authorizer's claims
 //! ([`identity::CallerIdentity`]) or checks a signed webhook ([`signature::WebhookSecret`]),
 //! reads the JSON body field by field ([`body::JsonObject`]), checks the room with
@@ -16,7 +17,6 @@
 
 pub mod body;
 pub mod claims;
-pub mod config;
 pub mod cors;
 pub mod error;
 pub mod identity;
@@ -24,15 +24,12 @@ pub mod response;
 pub mod rooms;
 pub mod routing;
 pub mod signature;
-#[cfg(feature = "test-support")]
-pub mod test_support;
 
 pub use body::JsonObject;
 pub use claims::{JwtClaims, parse_claim_list};
-pub use config::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
 pub use cors::CorsPolicy;
 pub use error::{ApiError, ErrorCode};
-pub use identity::{CallerIdentity, ClaimNames};
+pub use identity::{AdminAccess, CallerIdentity, ClaimNames};
 pub use response::json_response;
 pub use rooms::{ManagedRooms, RoomAccessError, RoomCacheSettings, RoomScope};
 pub use routing::{PathParams, RoutePattern, request_id, request_path};

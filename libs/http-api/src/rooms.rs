@@ -2,7 +2,7 @@
 //! cache in the warm function.
 //!
 //! GetRoom allows only 5 calls per second per account while CreateChatToken allows 200 and the
-//! moderation calls 100 (contract §3), so every HTTP function that checks rooms must not call
+//! moderation calls 100 (docs/ivs-chat.md §3), so every HTTP function that checks rooms must not call
 //! GetRoom per request. Answers are cached for a TTL; "not found" and "not managed" answers
 //! for a shorter one, so a room created or tagged a moment ago becomes usable quickly. The cache
 //! holds a bounded number of rooms. Upstream failures are never cached.
@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use ivschat_api::managed::is_managed_by;
 use ivschat_api::{ChatClient, IvsChatError, RoomArn, RoomId};
 
-use crate::config::{ConfigError, ConfigReader};
 use crate::error::{ApiError, ErrorCode};
+use function_startup::{ConfigError, ConfigReader};
 
 /// Where this deployment's rooms live and which tag value marks them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -213,7 +213,7 @@ async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
     // start
     let emulator = emulator_with_fixture_rooms().await;
     let secret = "e2e-webhook-secret-of-at-least-32-bytes!";
-    let secrets = http_api::test_support::secrets_manager_stand_in(BTreeMap::from([(
+    let secrets = toolkit_test_support::secrets_manager_stand_in(BTreeMap::from([(
         "chat-webhook".to_string(),
         json!({"Name": "chat-webhook", "SecretString": secret}),
     )]))

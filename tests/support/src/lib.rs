@@ -1,6 +1,7 @@
-//! Test support for the HTTP-API functions (feature `test-support`, for dev-dependencies only):
-//! the local IVS Chat emulator seeded with the rooms the `events/` fixtures name, a client for
-//! it, fixture loading, response assertions and log capture.
+//! What the test suites share (a dev-dependency only; no production crate depends on it): the
+//! local IVS Chat emulator seeded with the rooms the `events/` fixtures name, a single-attempt
+//! client and a fast-paced client for it, fixture loading, response assertions, a Secrets
+//! Manager stand-in and log capture.
 //!
 //! Panics on failure, as test helpers do.
 
@@ -9,7 +10,11 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use ivschat_api::{ChatClient, ClientSettings};
+use std::time::Duration;
+
+use ivschat_api::{
+    ChatClient, ClientSettings, ControlPlaneRates, PacedChatClient, Pacer, RetryPolicy,
+};
 use ivschat_emulator::{Emulator, RunningEmulator};
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
@@ -27,9 +32,29 @@ pub const REGION: &str = "us-east-1";
 /// The emulator's account.
 pub const ACCOUNT: &str = "123456789012";
 
+/// The variables every HTTP function requires (`DEPLOYMENT_NAME`, `AWS_REGION`,
+/// `AWS_ACCOUNT_ID`, for [`DEPLOYMENT`], [`REGION`] and [`ACCOUNT`]), plus `extra`, which may
+/// override them.
+pub fn http_function_env(
+    extra: &[(&'static str, &'static str)],
+) -> BTreeMap<&'static str, &'static str> {
+    let mut env = BTreeMap::from([
+        ("DEPLOYMENT_NAME", DEPLOYMENT),
+        ("AWS_REGION", REGION),
+        ("AWS_ACCOUNT_ID", ACCOUNT),
+    ]);
+    env.extend(extra.iter().copied());
+    env
+}
+
 /// The ARN of fixture room `id`.
 pub fn room_arn(id: &str) -> String {
     format!("arn:aws:ivschat:{REGION}:{ACCOUNT}:room/{id}")
+}
+
+/// An emulator with no rooms, on a free loopback port.
+pub async fn start_empty_emulator() -> RunningEmulator {
+    Emulator::builder().start().await.expect("emulator starts")
 }
 
 /// An emulator holding the fixtures' rooms under their fixed ids.
@@ -115,8 +140,34 @@ pub fn client(emulator: &RunningEmulator) -> ChatClient {
     )
 }
 
+/// Attempts per call of the [`fast_pacer`].
+pub const PACED_ATTEMPTS: u32 = 3;
+
+/// A pacer fast enough for tests: high rates, 1 ms backoff, [`PACED_ATTEMPTS`] attempts.
+pub fn fast_pacer() -> Pacer {
+    Pacer::new(
+        ControlPlaneRates {
+            rooms: 1000,
+            logging_configurations: 1000,
+            tags: 1000,
+            messaging: 1000,
+        },
+        RetryPolicy {
+            max_attempts: PACED_ATTEMPTS,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        },
+    )
+}
+
+/// A paced client for the emulator: the single-attempt [`client`] under the [`fast_pacer`], so
+/// retries are the pacer's alone.
+pub fn paced_client(emulator: &RunningEmulator) -> PacedChatClient {
+    PacedChatClient::new(client(emulator), fast_pacer())
+}
+
 /// The API Gateway v2 request in `events/<folder>/<name>.json`, from a crate under `functions/`
-/// (pass `env!("CARGO_MANIFEST_DIR")`).
+/// or `tests/` (pass `env!("CARGO_MANIFEST_DIR")`).
 pub fn fixture(manifest_dir: &str, folder: &str, name: &str) -> Request {
     let path = Path::new(manifest_dir)
         .join("../../events")

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use function_startup::ConfigReader;
 use http_api::FixedClock;
-pub use http_api::test_support::*;
 use ivschat_emulator::RunningEmulator;
 use lambda_http::{Body, Request, Response};
-use moderation_api::{ModerationApi, ModerationApiConfig, handle_request};
+use moderation_api::{ModerationApi, ModerationApiConfig, WebhookSecretSource, handle_request};
+pub use toolkit_test_support::*;
 
 /// The secret the webhook fixtures are signed with. Test use only.
 pub const TEST_WEBHOOK_SECRET: &str = "test-webhook-secret-do-not-use-in-production";
@@ -29,7 +30,20 @@ pub fn env() -> BTreeMap<&'static str, &'static str> {
 
 /// The configuration the tests run with.
 pub fn config() -> ModerationApiConfig {
-    ModerationApiConfig::from_source(&env()).expect("test configuration is valid")
+    config_from(&env())
+}
+
+/// The configuration `vars` give, the webhook secret read first (inline, as tests give it), as
+/// the cold start reads it before building the configuration.
+pub fn config_from(vars: &BTreeMap<&'static str, &'static str>) -> ModerationApiConfig {
+    let secret = match WebhookSecretSource::from_config(&ConfigReader::new(vars))
+        .expect("valid webhook secret setting")
+    {
+        WebhookSecretSource::Inline(secret) => Some(secret),
+        WebhookSecretSource::Off => None,
+        WebhookSecretSource::SecretsManager(_) => panic!("tests give the webhook secret inline"),
+    };
+    ModerationApiConfig::from_source(vars, secret).expect("test configuration is valid")
 }
 
 /// The moderation API over the emulator, its clock stopped when the webhook fixtures were
@@ -46,7 +60,7 @@ pub fn api_at(emulator: &RunningEmulator, unix_seconds: u64) -> ModerationApi {
 
 /// The request in `events/moderation-api/NAME.json`.
 pub fn fixture(name: &str) -> Request {
-    http_api::test_support::fixture(env!("CARGO_MANIFEST_DIR"), "moderation-api", name)
+    toolkit_test_support::fixture(env!("CARGO_MANIFEST_DIR"), "moderation-api", name)
 }
 
 /// Sends `request` through the handler.

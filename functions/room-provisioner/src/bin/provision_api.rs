@@ -1,21 +1,18 @@
 //! `POST /provision` on the HTTP API: the same reconcile as the schedule, on demand, for
 //! callers with an admin role.
 
-use ivschat_api::ChatClient;
+use ivschat_api::PacedChatClient;
 use lambda_http::{Error, Request, service_fn};
+use room_provisioner::ProvisionerConfig;
 use room_provisioner::handler::handle_provision_request;
-use room_provisioner::{Pacer, ProvisionerConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let config = ProvisionerConfig::from_env()?;
-    tracing::info!(deployment = %config.deployment, spec = %config.spec_source, "configuration loaded");
-    let client = ChatClient::from_env(Pacer::client_settings()).await;
-    let pacer = Pacer::default();
-    let (config, client, pacer) = (&config, &client, &pacer);
+    let (config, aws) = function_startup::start(ProvisionerConfig::from_env).await?;
+    let client = PacedChatClient::from_sdk_config(&aws);
+    let (config, client) = (&config, &client);
     lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(handle_provision_request(client, pacer, config, request).await)
+        Ok::<_, Error>(handle_provision_request(client, config, request).await)
     }))
     .await
 }

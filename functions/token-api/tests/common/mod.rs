@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-pub use http_api::test_support::*;
 use ivschat_emulator::RunningEmulator;
 use lambda_http::{Body, Request, Response};
 use token_api::{TokenApi, TokenApiConfig, handle_request};
+pub use toolkit_test_support::*;
 
 /// The configuration the tests run with.
 pub fn config() -> TokenApiConfig {
@@ -29,7 +29,7 @@ pub fn api(emulator: &RunningEmulator) -> TokenApi {
 
 /// The request in `events/token-api/NAME.json`.
 pub fn fixture(name: &str) -> Request {
-    http_api::test_support::fixture(env!("CARGO_MANIFEST_DIR"), "token-api", name)
+    toolkit_test_support::fixture(env!("CARGO_MANIFEST_DIR"), "token-api", name)
 }
 
 /// Sends `request` through the handler.

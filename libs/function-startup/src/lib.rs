@@ -1,0 +1,103 @@
+//! How every Lambda of this toolkit starts, so that each `main.rs` is the same few lines:
+//!
+//! ```ignore
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_runtime::Error> {
+//!     let (config, aws) = function_startup::start(MyConfig::from_env).await?;
+//!     let client = ivschat_api::PacedChatClient::from_sdk_config(&aws);
+//!     let (config, client) = (&config, &client);
+//!     lambda_runtime::run(lambda_runtime::service_fn(move |event| handle(client, config, event))).await
+//! }
+//! ```
+//!
+//! A function that calls no AWS service (the review handler) uses [`init_tracing`] and
+//! [`require_config`] alone.
+//!
+//! - [`config`]: read every setting once, at cold start, into typed values; the first bad one
+//!   fails the cold start with a [`ConfigError`] naming the variable and the rule.
+//! - [`document`]: a document (rooms spec, tag policy) from the file a variable names, else the
+//!   copy bundled into the binary.
+//! - [`deployment`]: the settings several functions share (deployment name, default review
+//!   handler, admin roles).
+//! - (feature `aws`) [`start`]: the whole cold start; [`init_tracing`], [`require_config`] and
+//!   [`load_aws_config`]: its steps, for functions that need them apart.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod deployment;
+pub mod document;
+
+use std::fmt::Display;
+
+pub use config::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
+pub use document::BundledDocument;
+
+/// Sets up logging as Lambda expects: `AWS_LAMBDA_LOG_FORMAT=JSON` for JSON lines,
+/// `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`) for the level, INFO by default.
+pub fn init_tracing() {
+    lambda_runtime::tracing::init_default_subscriber();
+}
+
+/// Why a function could not start. Its message is the underlying error's, which names the
+/// variable (or document) and the rule; it never carries a secret's value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ColdStartError(String);
+
+/// Passes a loaded configuration through, logging its one-line summary (its `Display`, which
+/// must hold no secret) at INFO; or logs the error at ERROR (once, with the variable and rule it
+/// names) and returns it as a [`ColdStartError`], so that the function fails its cold start
+/// with one clear line instead of failing requests later.
+pub fn require_config<C: Display, E: Display>(loaded: Result<C, E>) -> Result<C, ColdStartError> {
+    match loaded {
+        Ok(config) => {
+            tracing::info!(config = %config, "configuration loaded");
+            Ok(config)
+        }
+        Err(error) => {
+            tracing::error!(%error, "invalid configuration; the function cannot start");
+            Err(ColdStartError(error.to_string()))
+        }
+    }
+}
+
+/// The whole cold start of a function that calls AWS: [`init_tracing`], the configuration
+/// through [`require_config`], then [`load_aws_config`], in that order (a bad setting fails before
+/// any AWS work).
+#[cfg(feature = "aws")]
+pub async fn start<C: Display, E: Display>(
+    read_config: impl FnOnce() -> Result<C, E>,
+) -> Result<(C, aws_config::SdkConfig), ColdStartError> {
+    init_tracing();
+    let config = require_config(read_config())?;
+    Ok((config, load_aws_config().await))
+}
+
+/// The AWS configuration (region, credentials, `AWS_ENDPOINT_URL_*` endpoints) from the standard
+/// chain, loaded once per cold start and shared by every client the function builds.
+#[cfg(feature = "aws")]
+pub async fn load_aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::v2026_01_12()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_configuration_fails_with_the_message_that_names_the_variable() {
+        let loaded: Result<u32, ConfigError> =
+            Err(ConfigError::new("DEPLOYMENT_NAME", "must be set"));
+        let error = require_config(loaded).expect_err("invalid");
+        assert_eq!(
+            error.to_string(),
+            "configuration DEPLOYMENT_NAME: must be set"
+        );
+    }
+
+    #[test]
+    fn a_good_configuration_passes_through() {
+        assert_eq!(require_config(Ok::<_, ConfigError>(7)).expect("valid"), 7);
+    }
+}
