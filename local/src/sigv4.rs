@@ -1,10 +1,16 @@
 //! AWS Signature Version 4 checks for incoming requests.
 //!
 //! By default the emulator only insists that a request carries a well-formed
-//! `AWS4-HMAC-SHA256` Authorization header, as AWS refuses anonymous calls. In strict mode it
-//! recomputes the signature from the configured secret: canonical request (method, URI path
-//! encoded again, sorted query, signed headers, payload hash), string to sign, derived key.
-//! Reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>
+//! `AWS4-HMAC-SHA256` signature, as AWS refuses anonymous calls: an Authorization header, or
+//! the `X-Amz-*` query parameters of a presigned URL. In strict mode it recomputes the
+//! signature from the configured secret: canonical request (method, URI path encoded again,
+//! sorted query, signed headers, payload hash), string to sign, derived key. A presigned URL
+//! signs its query without `X-Amz-Signature`, and its payload either as the SHA-256 of the body
+//! (what boto3 and this project's `ChatClient::presign` do, so the body cannot be swapped) or as
+//! `UNSIGNED-PAYLOAD`; it is refused once `X-Amz-Date` plus `X-Amz-Expires` (at most 7 days)
+//! has passed.
+//! References: <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>,
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>
 
 use std::collections::BTreeMap;
 
@@ -25,6 +31,8 @@ const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 pub const SIGNING_NAME: &str = "ivschat";
 /// How far a request's X-Amz-Date may be from the emulator's clock, as AWS allows.
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(15);
+/// The longest a presigned URL may stay valid (`X-Amz-Expires`), in seconds: 7 days.
+pub const MAX_PRESIGNED_EXPIRES_SECONDS: i64 = 604_800;
 
 /// Characters left as they are by SigV4 URI encoding: the RFC 3986 unreserved set.
 const SIGV4_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
@@ -251,6 +259,15 @@ pub fn authenticate(
     request: &SignedRequest<'_>,
     now: OffsetDateTime,
 ) -> Result<(), ApiError> {
+    if let Some(presigned) = PresignedQuery::parse(request.raw_query)? {
+        if request.headers.contains_key("authorization") {
+            return Err(invalid(
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or \
+                 the Authorization header should be specified",
+            ));
+        }
+        return authenticate_presigned(policy, request, &presigned, now);
+    }
     let header_value = request
         .headers
         .get("authorization")
@@ -275,26 +292,6 @@ pub fn authenticate(
             "Signature expired: {amz_date} is more than 15 minutes from the server time"
         )));
     }
-    if !amz_date.starts_with(&authorization.date) {
-        return Err(invalid(format!(
-            "Credential date {} does not match X-Amz-Date {amz_date}",
-            authorization.date
-        )));
-    }
-    if &authorization.region != region || authorization.service != SIGNING_NAME {
-        return Err(invalid(format!(
-            "Credential should be scoped to region '{region}' and service '{SIGNING_NAME}', not '{}' and '{}'",
-            authorization.region, authorization.service
-        )));
-    }
-    if !authorization.signed_headers.iter().any(|h| h == "host") {
-        return Err(incomplete("SignedHeaders must include host"));
-    }
-    let secret = credentials
-        .get(&authorization.access_key_id)
-        .ok_or_else(|| ApiError::UnrecognizedClient {
-            message: "The security token included in the request is invalid.".into(),
-        })?;
     let body_hash = hex::encode(Sha256::digest(request.body));
     let payload_hash = match request
         .headers
@@ -310,6 +307,172 @@ pub fn authenticate(
         _ => body_hash,
     };
     let canonical = canonical_request(request, &authorization.signed_headers, &payload_hash);
+    verify_signature(credentials, region, &authorization, amz_date, &canonical)
+}
+
+/// The `X-Amz-*` query parameters of a presigned URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PresignedQuery {
+    /// Credential scope, signed headers and signature, as in an Authorization header.
+    authorization: AuthorizationHeader,
+    /// `X-Amz-Date`.
+    amz_date: String,
+    /// `X-Amz-Expires`, seconds.
+    expires_seconds: i64,
+}
+
+impl PresignedQuery {
+    /// The presigned-URL parameters of `raw_query`, or `None` when it has none (a request
+    /// signed in its headers). A presigned URL missing a part is refused as AWS refuses it.
+    fn parse(raw_query: &str) -> Result<Option<Self>, ApiError> {
+        let pairs = query_pairs(raw_query);
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let Some(algorithm) = get("X-Amz-Algorithm") else {
+            return Ok(None);
+        };
+        if algorithm != ALGORITHM {
+            return Err(incomplete(format!(
+                "X-Amz-Algorithm must be {ALGORITHM}, got {algorithm}"
+            )));
+        }
+        let required = |name: &str| {
+            get(name).ok_or_else(|| {
+                incomplete(format!(
+                    "AWS query-string parameters must include '{name}'. Re-examine the query-string parameters."
+                ))
+            })
+        };
+        let credential = required("X-Amz-Credential")?;
+        let amz_date = required("X-Amz-Date")?;
+        let expires = required("X-Amz-Expires")?;
+        let signed_headers = required("X-Amz-SignedHeaders")?;
+        let signature = required("X-Amz-Signature")?;
+        let expires_seconds = expires
+            .parse::<i64>()
+            .ok()
+            .filter(|seconds| (1..=MAX_PRESIGNED_EXPIRES_SECONDS).contains(seconds))
+            .ok_or_else(|| {
+                incomplete(format!(
+                    "X-Amz-Expires must be a whole number of seconds from 1 to {MAX_PRESIGNED_EXPIRES_SECONDS}, got {expires}"
+                ))
+            })?;
+        let header = format!(
+            "{ALGORITHM} Credential={credential}, SignedHeaders={signed_headers}, Signature={signature}"
+        );
+        Ok(Some(Self {
+            authorization: AuthorizationHeader::parse(Some(&header))?,
+            amz_date: amz_date.to_owned(),
+            expires_seconds,
+        }))
+    }
+}
+
+/// Checks a presigned URL: well-formed in any mode; in strict mode also not expired (nor dated
+/// in the future beyond the allowed skew) and signed with a known secret over the query without
+/// its signature and an unsigned payload.
+fn authenticate_presigned(
+    policy: &AuthPolicy,
+    request: &SignedRequest<'_>,
+    presigned: &PresignedQuery,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let AuthPolicy::Strict {
+        credentials,
+        region,
+    } = policy
+    else {
+        return Ok(());
+    };
+    let amz_date = presigned.amz_date.as_str();
+    let signed_at = parse_amz_date(amz_date)
+        .ok_or_else(|| incomplete(format!("X-Amz-Date {amz_date} is not YYYYMMDDTHHMMSSZ")))?;
+    if signed_at - now > MAX_CLOCK_SKEW {
+        return Err(invalid(format!(
+            "Signature not yet current: {amz_date} is still in the future"
+        )));
+    }
+    if now > signed_at + Duration::seconds(presigned.expires_seconds) {
+        return Err(invalid(format!(
+            "Signature expired: the URL signed at {amz_date} was valid for {} seconds",
+            presigned.expires_seconds
+        )));
+    }
+    let unsigned_query: Vec<(String, String)> = query_pairs(request.raw_query)
+        .into_iter()
+        .filter(|(key, _)| key != "X-Amz-Signature")
+        .collect();
+    let query_without_signature = unsigned_query
+        .iter()
+        .map(|(key, value)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(key, SIGV4_ENCODE),
+                utf8_percent_encode(value, SIGV4_ENCODE)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let without_signature = SignedRequest {
+        raw_query: &query_without_signature,
+        ..*request
+    };
+    // The body's own hash first; a URL signed without its payload verifies as UNSIGNED-PAYLOAD.
+    let body_hash = hex::encode(Sha256::digest(request.body));
+    let mut outcome = Ok(());
+    for payload_hash in [body_hash.as_str(), "UNSIGNED-PAYLOAD"] {
+        let canonical = canonical_request(
+            &without_signature,
+            &presigned.authorization.signed_headers,
+            payload_hash,
+        );
+        outcome = verify_signature(
+            credentials,
+            region,
+            &presigned.authorization,
+            amz_date,
+            &canonical,
+        );
+        if outcome.is_ok() {
+            break;
+        }
+    }
+    outcome
+}
+
+/// Checks the scope of `authorization` (date, Region, service, signed `host`), finds the
+/// secret of its access key, and compares the signature of `canonical` in constant time.
+fn verify_signature(
+    credentials: &BTreeMap<String, String>,
+    region: &str,
+    authorization: &AuthorizationHeader,
+    amz_date: &str,
+    canonical: &str,
+) -> Result<(), ApiError> {
+    if !amz_date.starts_with(&authorization.date) {
+        return Err(invalid(format!(
+            "Credential date {} does not match X-Amz-Date {amz_date}",
+            authorization.date
+        )));
+    }
+    if authorization.region != region || authorization.service != SIGNING_NAME {
+        return Err(invalid(format!(
+            "Credential should be scoped to region '{region}' and service '{SIGNING_NAME}', not '{}' and '{}'",
+            authorization.region, authorization.service
+        )));
+    }
+    if !authorization.signed_headers.iter().any(|h| h == "host") {
+        return Err(incomplete("SignedHeaders must include host"));
+    }
+    let secret = credentials
+        .get(&authorization.access_key_id)
+        .ok_or_else(|| ApiError::UnrecognizedClient {
+            message: "The security token included in the request is invalid.".into(),
+        })?;
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{}/{}/{}/aws4_request\n{}",
         authorization.date,
@@ -389,5 +552,34 @@ mod tests {
             )),
             Err(ApiError::IncompleteSignature { .. })
         ));
+    }
+
+    #[test]
+    fn presigned_query_parameters_are_read_and_checked() {
+        // GIVEN a query without presigning, a complete one, and broken ones
+        let complete = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fivschat%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=abc";
+        // WHEN parsed THEN an ordinary query is not presigned, a complete one is read
+        assert_eq!(PresignedQuery::parse("tagKeys=a").expect("plain"), None);
+        let presigned = PresignedQuery::parse(complete)
+            .expect("well-formed")
+            .expect("presigned");
+        assert_eq!(presigned.expires_seconds, 300);
+        assert_eq!(presigned.authorization.access_key_id, "AKID");
+        assert_eq!(presigned.authorization.signed_headers, ["host"]);
+        // AND a missing part, a foreign algorithm or an expiry beyond 7 days is refused
+        for broken in [
+            complete.replace("&X-Amz-Signature=abc", ""),
+            complete.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"),
+            complete.replace("X-Amz-Expires=300", "X-Amz-Expires=604801"),
+            complete.replace("X-Amz-Expires=300", "X-Amz-Expires=-1"),
+        ] {
+            assert!(
+                matches!(
+                    PresignedQuery::parse(&broken),
+                    Err(ApiError::IncompleteSignature { .. })
+                ),
+                "{broken}"
+            );
+        }
     }
 }

@@ -116,6 +116,10 @@ macro_rules! logging_configuration_from_output {
 #[derive(Debug, Clone)]
 pub struct ChatClient {
     sdk: aws_sdk_ivschat::Client,
+    /// The endpoint the SDK was pointed at, when not the Region's own (for presigning).
+    endpoint_override: Option<String>,
+    /// The SDK's credentials provider (for presigning; the SDK config does not expose it).
+    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 impl ChatClient {
@@ -129,11 +133,31 @@ impl ChatClient {
     /// A client from an AWS configuration loaded once per cold start (region, credentials,
     /// endpoint), with `settings`' retries and timeouts.
     pub fn from_sdk_config(config: &aws_config::SdkConfig, settings: ClientSettings) -> Self {
-        let config = aws_sdk_ivschat::config::Builder::from(config)
+        // The endpoint the SDK itself resolves from this configuration: the IVS Chat one
+        // (`AWS_ENDPOINT_URL_IVSCHAT`, or `endpoint_url` in the profile's ivschat section), else
+        // the global one.
+        let endpoint_override = config
+            .service_config()
+            .and_then(|service| {
+                service.load_config(
+                    aws_types::service_config::ServiceConfigKey::builder()
+                        .service_id("ivschat")
+                        .env("AWS_ENDPOINT_URL")
+                        .profile("endpoint_url")
+                        .build()
+                        .ok()?,
+                )
+            })
+            .or_else(|| config.endpoint_url().map(str::to_owned));
+        let sdk_config = aws_sdk_ivschat::config::Builder::from(config)
             .retry_config(settings.retry_config())
             .timeout_config(settings.timeout_config())
             .build();
-        Self::from_sdk_client(aws_sdk_ivschat::Client::from_conf(config))
+        Self {
+            sdk: aws_sdk_ivschat::Client::from_conf(sdk_config),
+            endpoint_override,
+            credentials: config.credentials_provider(),
+        }
     }
 
     /// A client for an explicit endpoint with static credentials: for the local emulator and
@@ -145,26 +169,78 @@ impl ChatClient {
         secret_access_key: &str,
         settings: ClientSettings,
     ) -> Self {
+        let credentials = aws_credential_types::provider::SharedCredentialsProvider::new(
+            Credentials::new(access_key_id, secret_access_key, None, None, "static"),
+        );
         let config = aws_sdk_ivschat::Config::builder()
             .behavior_version(behavior_version())
             .region(Region::new(region.to_owned()))
-            .credentials_provider(Credentials::new(
-                access_key_id,
-                secret_access_key,
-                None,
-                None,
-                "static",
-            ))
+            .credentials_provider(credentials.clone())
             .endpoint_url(endpoint_url)
             .retry_config(settings.retry_config())
             .timeout_config(settings.timeout_config())
             .build();
-        Self::from_sdk_client(aws_sdk_ivschat::Client::from_conf(config))
+        Self {
+            sdk: aws_sdk_ivschat::Client::from_conf(config),
+            endpoint_override: Some(endpoint_url.to_owned()),
+            credentials: Some(credentials),
+        }
     }
 
     /// Wraps an SDK client built elsewhere (e.g. a mocked one in tests).
     pub fn from_sdk_client(sdk: aws_sdk_ivschat::Client) -> Self {
-        Self { sdk }
+        Self {
+            sdk,
+            endpoint_override: None,
+            credentials: None,
+        }
+    }
+
+    /// A presigned request for `operation` (its name in the API reference, e.g. `CreateRoom`)
+    /// with `input` (the request members as named on the wire, e.g.
+    /// `{"roomIdentifier": "arn:…", "userId": "u1"}`), valid for `expires_in` (1 s to 7 days):
+    /// whoever holds it can make that one call with this client's credentials until it expires.
+    /// The endpoint is the one this client calls (`https://ivschat.REGION.amazonaws.com` unless
+    /// overridden). Fails on an unknown operation, an input of the wrong shape, an expiry out of
+    /// range, or missing Region or credentials.
+    pub async fn presign(
+        &self,
+        operation: &str,
+        input: &serde_json::Value,
+        expires_in: Duration,
+    ) -> Result<crate::presign::PresignedRequest, IvsChatError> {
+        let call = crate::presign::http_call(operation, input)?;
+        let config = self.sdk.config();
+        let region =
+            config
+                .region()
+                .map(ToString::to_string)
+                .ok_or_else(|| IvsChatError::Unknown {
+                    code: Some("RegionMissing".into()),
+                    message: "presigning needs a Region; set AWS_REGION".into(),
+                })?;
+        let provider = self
+            .credentials
+            .as_ref()
+            .ok_or_else(|| IvsChatError::Unknown {
+                code: Some("CredentialsUnavailable".into()),
+                message:
+                    "presigning needs credentials; a client wrapping a prebuilt SDK client has none"
+                        .into(),
+            })?;
+        let identity = crate::presign::identity_from(provider).await?;
+        let endpoint = self
+            .endpoint_override
+            .clone()
+            .unwrap_or_else(|| format!("https://ivschat.{region}.amazonaws.com"));
+        crate::presign::sign_call(
+            &call,
+            &endpoint,
+            &identity,
+            &region,
+            std::time::SystemTime::now(),
+            expires_in,
+        )
     }
 
     /// CreateChatToken: a single-use token for `request.user_id` in `request.room`.

@@ -20,11 +20,15 @@ pub mod error;
 pub mod model;
 #[cfg(feature = "client")]
 pub mod paced;
+#[cfg(feature = "client")]
+pub mod presign;
 
 #[cfg(feature = "client")]
 pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP, collect_all_pages};
 pub use error::IvsChatError;
 pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
+#[cfg(feature = "client")]
+pub use presign::PresignedRequest;
 #[cfg(feature = "client")]
 pub use paced::{
     ApiCategory, Attempted, ControlPlaneRates, PacedChatClient, Pacer, RateLimiter, RetryPolicy,
