@@ -3,18 +3,19 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::config::{ConfigError, EmulatorConfig};
+use crate::config::{ConfigError, EmulatorConfig, ReviewEndpoint};
 use crate::faults::FaultRule;
 
 /// The `--help` text.
 pub const USAGE: &str = "\
-ivschat-emulator: a local stand-in for the Amazon IVS Chat control-plane API
+ivschat-emulator: a local stand-in for Amazon IVS Chat: the control-plane API and the
+messaging WebSocket, with each room's review handler invoked as IVS invokes it
 
 USAGE:
     ivschat-emulator [OPTIONS]
 
-Prints `listening on http://HOST:PORT` on stdout once it accepts requests, then logs one line
-per request on stderr (filter with RUST_LOG, default info).
+Prints `listening on http://HOST:PORT` and then `messaging on ws://HOST:PORT` on stdout once it
+accepts requests, then logs one line per request on stderr (filter with RUST_LOG, default info).
 
 OPTIONS:
     --bind ADDR                        IP:PORT or localhost:PORT to listen on
@@ -33,6 +34,20 @@ OPTIONS:
                                        e.g. CreateRoom=throttle:2, *=internal@0.1
     --fault-seed N                     Seed for probabilistic faults [default: 0]
     --state FILE                       Load state from FILE and save every change to it
+    --messaging-bind ADDR              IP:PORT of the messaging WebSocket endpoint
+                                       [default: the --bind IP, any free port]
+    --review-endpoint FUNCTION=URL     Invoke review handlers through the Lambda Invoke API at
+                                       URL (repeatable). FUNCTION is a Lambda function ARN or *
+                                       for all; URL is http://HOST:PORT (the path
+                                       /2015-03-31/functions/NAME/invocations is added, NAME from
+                                       the ARN) or a full .../invocations URL.
+                                       e.g. '*=http://127.0.0.1:9000' for cargo lambda watch
+    --log-dir DIR                      Write chat logs (IVS Chat log records, JSON lines) for
+                                       rooms with logging configurations under DIR
+    --max-connections N                Open WebSocket connections allowed [default: 10000]
+    --max-frame-bytes N                Largest WebSocket frame accepted [default: 65536]
+    --client-queue-frames N            Frames queued for a client before it is cut off as too
+                                       slow [default: 4096]
     -h, --help                         Print this help
     -V, --version                      Print the version
 
@@ -167,13 +182,49 @@ where
                 config.fault_seed = text.parse().map_err(|e| invalid(&flag, &text, e))?;
             }
             "--state" => config.state_file = Some(PathBuf::from(value(&flag)?)),
+            "--messaging-bind" => {
+                let text = value(&flag)?;
+                let numeric = match text.strip_prefix("localhost:") {
+                    Some(port) => format!("127.0.0.1:{port}"),
+                    None => text.clone(),
+                };
+                config.messaging_bind = Some(numeric.parse::<SocketAddr>().map_err(|e| {
+                    invalid(
+                        &flag,
+                        &text,
+                        format!("{e} (expected HOST:PORT such as 127.0.0.1:0)"),
+                    )
+                })?);
+            }
+            "--review-endpoint" => {
+                let text = value(&flag)?;
+                config
+                    .review_endpoints
+                    .push(ReviewEndpoint::parse(&text).map_err(|e| invalid(&flag, &text, e))?);
+            }
+            "--log-dir" => config.log_dir = Some(PathBuf::from(value(&flag)?)),
+            "--max-connections" | "--max-frame-bytes" | "--client-queue-frames" => {
+                let text = value(&flag)?;
+                let number: usize = text.parse().map_err(|e| invalid(&flag, &text, e))?;
+                if number == 0 {
+                    return Err(invalid(&flag, &text, "must be at least 1"));
+                }
+                match flag.as_str() {
+                    "--max-connections" => config.max_connections = number,
+                    "--max-frame-bytes" => config.max_frame_bytes = number,
+                    _ => config.client_queue_frames = number,
+                }
+            }
             _ => return Err(CliError::UnknownFlag(arg)),
         }
     }
     if let Err(error) = config.validate() {
         let value = match &error {
             ConfigError::Region(value) | ConfigError::AccountId(value) => value.clone(),
-            ConfigError::Credentials(_) | ConfigError::Fault(_) => String::new(),
+            ConfigError::Credentials(_)
+            | ConfigError::Fault(_)
+            | ConfigError::ReviewEndpoint(_)
+            | ConfigError::Limit(_) => String::new(),
         };
         return Err(invalid(error.flag(), &value, error));
     }
@@ -248,6 +299,48 @@ mod tests {
         assert!(message(&["--fault", "Nope=throttle"]).contains("--fault"));
         assert!(message(&["--account-id", "12"]).contains("--account-id"));
         assert!(message(&["--credentials", "nocolon"]).contains("--credentials"));
+    }
+
+    #[test]
+    fn parses_the_messaging_flags() {
+        // GIVEN a command line with every messaging flag
+        let config = run(&[
+            "--messaging-bind",
+            "127.0.0.1:4511",
+            "--review-endpoint",
+            "*=http://127.0.0.1:9000",
+            "--review-endpoint=arn:aws:lambda:us-east-1:123456789012:function:review=http://127.0.0.1:8080",
+            "--log-dir",
+            "/tmp/chat-logs",
+            "--max-connections",
+            "7",
+            "--max-frame-bytes=2048",
+            "--client-queue-frames",
+            "16",
+        ]);
+        // THEN each lands in the configuration
+        assert_eq!(config.messaging_bind.map(|a| a.port()), Some(4511));
+        assert_eq!(config.review_endpoints.len(), 2);
+        assert_eq!(config.review_endpoints[0].function, "*");
+        assert_eq!(config.review_endpoints[1].url, "http://127.0.0.1:8080");
+        assert_eq!(config.log_dir, Some(PathBuf::from("/tmp/chat-logs")));
+        assert_eq!(config.max_connections, 7);
+        assert_eq!(config.max_frame_bytes, 2048);
+        assert_eq!(config.client_queue_frames, 16);
+    }
+
+    #[test]
+    fn names_the_flag_of_a_bad_messaging_value() {
+        // GIVEN bad messaging values WHEN parsed THEN each error names its flag and the rule
+        let message = |args: &[&str]| match parse(args.iter().copied()) {
+            Err(error) => error.to_string(),
+            Ok(other) => panic!("expected an error, got {other:?}"),
+        };
+        assert!(message(&["--review-endpoint", "nourl"]).contains("--review-endpoint"));
+        assert!(message(&["--review-endpoint", "lambda=http://x"]).contains("Lambda function ARN"));
+        assert!(message(&["--review-endpoint", "*=ftp://x"]).contains("http://"));
+        assert!(message(&["--max-connections", "0"]).contains("at least 1"));
+        assert!(message(&["--messaging-bind", "x"]).contains("--messaging-bind"));
     }
 
     #[test]

@@ -16,6 +16,56 @@ pub const DEFAULT_ACCESS_KEY_ID: &str = "test";
 /// Default secret access key accepted in strict mode.
 pub const DEFAULT_SECRET_ACCESS_KEY: &str = "test";
 
+/// Default cap on open WebSocket connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Default largest WebSocket frame, in bytes (a 500-code-point message with 1 KB of attributes
+/// is at most about 3 KB).
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Default number of frames queued for one client before it is cut off as too slow.
+pub const DEFAULT_CLIENT_QUEUE_FRAMES: usize = 4096;
+
+/// Where review requests for a function (or for every function) are sent: a Lambda Invoke API
+/// endpoint such as the Runtime Interface Emulator's or `cargo lambda watch`'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewEndpoint {
+    /// A Lambda function ARN, or `*` for every function.
+    pub function: String,
+    /// `http://HOST:PORT` (the emulator appends `/2015-03-31/functions/NAME/invocations`, NAME
+    /// being the function name in the ARN), or a full URL ending in `/invocations`.
+    pub url: String,
+}
+
+impl ReviewEndpoint {
+    /// Parses `FUNCTION=URL`, FUNCTION being a Lambda function ARN or `*`.
+    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+        let bad = |rule: &str| ConfigError::ReviewEndpoint(format!("`{spec}`: {rule}"));
+        let (function, url) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("expected FUNCTION=URL, FUNCTION a Lambda function ARN or *"))?;
+        let endpoint = Self {
+            function: function.trim().to_owned(),
+            url: url.trim().to_owned(),
+        };
+        endpoint.validate()?;
+        Ok(endpoint)
+    }
+
+    /// Checks the function and the URL.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let spec = format!("{}={}", self.function, self.url);
+        let bad = |rule: &str| ConfigError::ReviewEndpoint(format!("`{spec}`: {rule}"));
+        if self.function != "*" && !self.function.starts_with("arn:aws:lambda:") {
+            return Err(bad(
+                "FUNCTION must be * or a Lambda function ARN (arn:aws:lambda:…)",
+            ));
+        }
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return Err(bad("URL must start with http:// or https://"));
+        }
+        Ok(())
+    }
+}
+
 /// Everything the emulator can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmulatorConfig {
@@ -37,6 +87,20 @@ pub struct EmulatorConfig {
     pub fault_seed: u64,
     /// File to load state from and save it to after every change.
     pub state_file: Option<PathBuf>,
+    /// Address of the messaging (WebSocket) endpoint; `None` = the control plane's IP, any port.
+    pub messaging_bind: Option<SocketAddr>,
+    /// Where review handlers are invoked.
+    pub review_endpoints: Vec<ReviewEndpoint>,
+    /// Directory chat logs are written under; `None` writes none.
+    pub log_dir: Option<PathBuf>,
+    /// Most open WebSocket connections.
+    pub max_connections: usize,
+    /// Largest WebSocket frame accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Frames queued for one client before it is cut off as too slow.
+    pub client_queue_frames: usize,
+    /// Enforce rooms' maximumMessageRatePerSecond (turn off only to benchmark).
+    pub enforce_message_rate: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +118,13 @@ impl Default for EmulatorConfig {
             faults: Vec::new(),
             fault_seed: 0,
             state_file: None,
+            messaging_bind: None,
+            review_endpoints: Vec::new(),
+            log_dir: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            client_queue_frames: DEFAULT_CLIENT_QUEUE_FRAMES,
+            enforce_message_rate: true,
         }
     }
 }
@@ -73,6 +144,12 @@ pub enum ConfigError {
     /// A fault rule is invalid.
     #[error(transparent)]
     Fault(#[from] FaultSpecError),
+    /// A review endpoint mapping is invalid.
+    #[error("review endpoint {0}")]
+    ReviewEndpoint(String),
+    /// A messaging limit is zero.
+    #[error("{0} must be at least 1")]
+    Limit(&'static str),
 }
 
 impl ConfigError {
@@ -83,6 +160,8 @@ impl ConfigError {
             Self::AccountId(_) => "--account-id",
             Self::Credentials(_) => "--credentials",
             Self::Fault(_) => "--fault",
+            Self::ReviewEndpoint(_) => "--review-endpoint",
+            Self::Limit(flag) => flag,
         }
     }
 }
@@ -117,6 +196,18 @@ impl EmulatorConfig {
         }
         for rule in &self.faults {
             rule.validate()?;
+        }
+        for endpoint in &self.review_endpoints {
+            endpoint.validate()?;
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Limit("--max-connections"));
+        }
+        if self.max_frame_bytes == 0 {
+            return Err(ConfigError::Limit("--max-frame-bytes"));
+        }
+        if self.client_queue_frames == 0 {
+            return Err(ConfigError::Limit("--client-queue-frames"));
         }
         Ok(())
     }

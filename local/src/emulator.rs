@@ -1,6 +1,7 @@
 //! Starting the emulator in-process and inspecting it while it runs.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,14 +13,19 @@ use tokio::task::JoinHandle;
 
 use crate::admin;
 use crate::arn::ServiceIdentity;
-use crate::config::{ConfigError, EmulatorConfig};
+use crate::chatlog::ChatLog;
+use crate::clock::Clock;
+use crate::config::{ConfigError, EmulatorConfig, ReviewEndpoint};
 use crate::error::ApiError;
 use crate::faults::{FaultInjector, FaultRule, FaultSpecError};
+use crate::hub::ChatHub;
+use crate::messaging;
 use crate::model::{JournalEntry, LoggingConfiguration, LoggingConfigurationState, Room};
 use crate::pagination::PageTokenCodec;
 use crate::persistence::{self, StateFile, StateFileError};
+use crate::review::{ReviewFunction, ReviewRouter, ReviewTarget};
 use crate::server;
-use crate::service::Service;
+use crate::service::{MessagingLimits, Service};
 use crate::sigv4::AuthPolicy;
 use crate::store::{StateData, StateStore};
 use crate::tokens::{ChatTokenSigner, TokenError, VerifiedToken};
@@ -61,12 +67,16 @@ impl Emulator {
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorBuilder {
     config: EmulatorConfig,
+    review_functions: Vec<(String, ReviewFunction)>,
 }
 
 impl EmulatorBuilder {
     /// A builder starting from a complete configuration (what the CLI does).
     pub fn from_config(config: EmulatorConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            review_functions: Vec::new(),
+        }
     }
 
     /// Address to listen on (port 0 for any free port).
@@ -136,6 +146,68 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Address of the messaging (WebSocket) endpoint (default: the control plane's IP, port 0).
+    pub fn messaging_bind(mut self, addr: SocketAddr) -> Self {
+        self.config.messaging_bind = Some(addr);
+        self
+    }
+
+    /// Plugs in a review handler for `function` (a Lambda function ARN, or `*` for every
+    /// function): it receives the IVS review request payload and returns the reply document, or
+    /// `Err` for a function error, exactly as the Lambda would. It wins over a
+    /// [`review_endpoint`](Self::review_endpoint) for the same function.
+    pub fn review_function<F, Fut>(mut self, function: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<serde_json::Value, String>> + Send + 'static,
+    {
+        self.review_functions
+            .push((function.into(), ReviewFunction::new(handler)));
+        self
+    }
+
+    /// Invokes `function` (a Lambda function ARN, or `*`) through the Lambda Invoke API at
+    /// `url`: `http://HOST:PORT`, or a full `…/invocations` URL.
+    pub fn review_endpoint(mut self, function: impl Into<String>, url: impl Into<String>) -> Self {
+        self.config.review_endpoints.push(ReviewEndpoint {
+            function: function.into(),
+            url: url.into(),
+        });
+        self
+    }
+
+    /// Write chat logs for rooms with logging configurations under `dir`.
+    pub fn log_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.log_dir = Some(dir.into());
+        self
+    }
+
+    /// Most open WebSocket connections (default 10,000); more are refused with HTTP 429.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.config.max_connections = connections;
+        self
+    }
+
+    /// Largest WebSocket frame accepted (default 64 KiB); a larger one closes the connection
+    /// with code 1009.
+    pub fn max_frame_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_frame_bytes = bytes;
+        self
+    }
+
+    /// Frames queued for one client before it is cut off as too slow (default 4096).
+    pub fn client_queue_frames(mut self, frames: usize) -> Self {
+        self.config.client_queue_frames = frames;
+        self
+    }
+
+    /// Whether rooms' maximumMessageRatePerSecond is enforced (default true; turn it off only
+    /// to benchmark delivery).
+    pub fn enforce_message_rate(mut self, enforce: bool) -> Self {
+        self.config.enforce_message_rate = enforce;
+        self
+    }
+
     /// Validates the configuration, loads the state file, binds and starts serving.
     pub async fn start(self) -> Result<RunningEmulator, StartError> {
         let config = self.config;
@@ -155,6 +227,17 @@ impl EmulatorBuilder {
             region: config.region.clone(),
             account_id: config.account_id.clone(),
         };
+        let mut review_targets: Vec<(String, ReviewTarget)> = self
+            .review_functions
+            .into_iter()
+            .map(|(function, handler)| (function, ReviewTarget::InProcess(handler)))
+            .collect();
+        review_targets.extend(config.review_endpoints.iter().map(|endpoint| {
+            (
+                endpoint.function.clone(),
+                ReviewTarget::Endpoint(endpoint.url.clone()),
+            )
+        }));
         let auth = if config.strict_auth {
             AuthPolicy::Strict {
                 credentials: config.credentials.clone(),
@@ -173,6 +256,17 @@ impl EmulatorBuilder {
                 .state_file
                 .clone()
                 .map(|path| StateFile::new(path, &signing_key)),
+            clock: Clock::default(),
+            hub: ChatHub::new(
+                config.client_queue_frames,
+                ChatLog::new(config.log_dir.clone()),
+            ),
+            reviews: ReviewRouter::new(review_targets),
+            messaging: MessagingLimits {
+                max_connections: config.max_connections,
+                max_frame_bytes: config.max_frame_bytes,
+                enforce_message_rate: config.enforce_message_rate,
+            },
         });
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
@@ -184,7 +278,24 @@ impl EmulatorBuilder {
             addr: config.bind,
             source,
         })?;
+        let messaging_bind = config
+            .messaging_bind
+            .unwrap_or_else(|| SocketAddr::new(config.bind.ip(), 0));
+        let messaging_listener = tokio::net::TcpListener::bind(messaging_bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: messaging_bind,
+                source,
+            })?;
+        let messaging_addr =
+            messaging_listener
+                .local_addr()
+                .map_err(|source| StartError::Bind {
+                    addr: messaging_bind,
+                    source,
+                })?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let (stop_messaging, messaging_stopped) = oneshot::channel::<()>();
         let app = server::router(admin::routes(), Arc::clone(&service));
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -193,12 +304,25 @@ impl EmulatorBuilder {
                 })
                 .await
         });
+        let messaging_app = messaging::router(Arc::clone(&service))
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let messaging_task = tokio::spawn(async move {
+            axum::serve(messaging_listener, messaging_app)
+                .with_graceful_shutdown(async {
+                    let _ = messaging_stopped.await;
+                })
+                .await
+        });
         Ok(RunningEmulator {
             url: format!("http://{addr}"),
             addr,
+            messaging_url: format!("ws://{messaging_addr}"),
+            messaging_addr,
             service,
             stop: Some(stop),
+            stop_messaging: Some(stop_messaging),
             task: Some(task),
+            messaging_task: Some(messaging_task),
         })
     }
 }
@@ -208,9 +332,13 @@ impl EmulatorBuilder {
 pub struct RunningEmulator {
     url: String,
     addr: SocketAddr,
+    messaging_url: String,
+    messaging_addr: SocketAddr,
     service: Arc<Service>,
     stop: Option<oneshot::Sender<()>>,
+    stop_messaging: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    messaging_task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningEmulator {
@@ -222,6 +350,28 @@ impl RunningEmulator {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The messaging (WebSocket) endpoint, `ws://HOST:PORT`: connect with a chat token from
+    /// CreateChatToken as the `Sec-WebSocket-Protocol` value.
+    pub fn messaging_url(&self) -> &str {
+        &self.messaging_url
+    }
+
+    /// The messaging endpoint's bound address.
+    pub fn messaging_addr(&self) -> SocketAddr {
+        self.messaging_addr
+    }
+
+    /// The number of open chat connections.
+    pub fn chat_connection_count(&self) -> usize {
+        self.service.hub.connection_count()
+    }
+
+    /// Moves the emulator's clock forward by `by`, so chat tokens and sessions expire without
+    /// waiting (CreateChatToken also issues tokens against the moved clock).
+    pub fn advance_clock(&self, by: Duration) {
+        self.service.clock.advance(by);
     }
 
     /// All rooms, by id.
@@ -273,8 +423,9 @@ impl RunningEmulator {
         self.service.faults.clear();
     }
 
-    /// Forgets all resources, the journal and the faults.
+    /// Forgets all resources, the journal and the faults, and closes every chat connection.
     pub fn reset(&self) {
+        self.service.hub.close_all("emulator reset");
         self.service.store.reset();
         self.service.faults.clear();
         self.service.persist();
@@ -296,23 +447,29 @@ impl RunningEmulator {
 
     /// Verifies a chat token this emulator issued: signature, then expiry against the clock.
     pub fn verify_chat_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        self.service
-            .tokens
-            .verify(token, time::OffsetDateTime::now_utc())
+        self.service.tokens.verify(token, self.service.clock.now())
     }
 
     /// Stops accepting requests, lets in-flight ones finish (up to [`SHUTDOWN_GRACE`]) and
     /// waits for the server to end.
     pub async fn shutdown(mut self) {
+        self.service.hub.close_all("emulator stopping");
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut task) = self.task.take()
-            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+        if let Some(stop) = self.stop_messaging.take() {
+            let _ = stop.send(());
+        }
+        for mut task in [self.task.take(), self.messaging_task.take()]
+            .into_iter()
+            .flatten()
+        {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await
                 .is_err()
-        {
-            task.abort();
+            {
+                task.abort();
+            }
         }
     }
 }
@@ -322,5 +479,9 @@ impl Drop for RunningEmulator {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some(stop) = self.stop_messaging.take() {
+            let _ = stop.send(());
+        }
+        self.service.hub.close_all("emulator stopping");
     }
 }

@@ -1,4 +1,4 @@
-//! `ivschat-emulator`: serve the IVS Chat control-plane API locally.
+//! `ivschat-emulator`: serve the IVS Chat control-plane API and messaging WebSocket locally.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -46,7 +46,14 @@ fn main() -> ExitCode {
             }
         };
         let mut stdout = std::io::stdout();
-        if writeln!(stdout, "listening on {}", emulator.url())
+        // One write, so a reader that stops after the first line still sees both.
+        let lines = format!(
+            "listening on {}\nmessaging on {}\n",
+            emulator.url(),
+            emulator.messaging_url()
+        );
+        if stdout
+            .write_all(lines.as_bytes())
             .and_then(|()| stdout.flush())
             .is_err()
         {

@@ -197,9 +197,28 @@ pub enum JournalAction {
     DisconnectUser,
     /// A SendEvent call.
     SendEvent,
+    /// A message sent over the WebSocket and reviewed by the room's review handler.
+    ReviewMessage,
 }
 
-/// One accepted DeleteMessage, DisconnectUser or SendEvent call, as tests read it back.
+/// How one message review went: who reviewed it, how long it took, what was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewRecord {
+    /// The room's review handler uri.
+    pub function_arn: String,
+    /// From the invocation to the answer (or to giving up), in microseconds.
+    pub latency_micros: u64,
+    /// What was applied: the handler's ReviewResult, or the room's fallbackResult.
+    pub result: ivschat_api::review::ReviewResult,
+    /// Whether the fallbackResult decided (timeout, function error or invalid reply).
+    pub fallback_applied: bool,
+    /// Why the fallback applied.
+    pub failure: Option<String>,
+}
+
+/// One accepted DeleteMessage, DisconnectUser or SendEvent call, or one message review, as tests
+/// read it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
@@ -211,17 +230,20 @@ pub struct JournalEntry {
     pub operation_id: String,
     /// The room's ARN.
     pub room_arn: String,
-    /// DisconnectUser: the disconnected user.
+    /// DisconnectUser: the disconnected user; ReviewMessage: the sender.
     pub user_id: Option<String>,
-    /// DeleteMessage: the deleted message's id.
+    /// DeleteMessage: the deleted message's id; ReviewMessage: the reviewed message's id.
     pub message_id: Option<String>,
     /// SendEvent: the event name.
     pub event_name: Option<String>,
-    /// DeleteMessage / DisconnectUser: the reason given.
+    /// DeleteMessage / DisconnectUser: the reason given; ReviewMessage: a DENY's reason.
     pub reason: Option<String>,
     /// SendEvent: the event attributes.
     pub attributes: BTreeMap<String, String>,
     /// When the call was accepted.
     #[serde(with = "time::serde::rfc3339")]
     pub time: OffsetDateTime,
+    /// ReviewMessage: how the review went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewRecord>,
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use ivschat_api::validate;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
+use crate::clock::Clock;
 use crate::error::{ApiError, check};
 use crate::model::{Capability, Destination, FallbackResult, JournalAction, MessageReviewHandler};
 use crate::pagination::{ListPosition, PageTokenCodec};
@@ -24,6 +24,8 @@ pub const DEFAULT_MAX_RESULTS: i64 = 50;
 
 /// What the operations need from the emulator.
 pub struct OperationContext<'a> {
+    /// The emulated clock (token times).
+    pub clock: &'a Clock,
     /// The state.
     pub store: &'a StateStore,
     /// The chat token signer.
@@ -41,6 +43,40 @@ pub struct Reply {
     pub body: Option<Value>,
     /// Whether the call changed state (so a state file needs writing).
     pub changed_state: bool,
+    /// What connected chat clients must see because of the call.
+    pub live: Option<LiveEffect>,
+}
+
+/// The effect of a control-plane call on live chat connections.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveEffect {
+    /// Deliver an EVENT frame to everyone in the room.
+    Event {
+        /// The room.
+        room_arn: String,
+        /// The frame's Id (the operation id the call returned).
+        id: String,
+        /// The event name.
+        event_name: String,
+        /// The event attributes.
+        attributes: BTreeMap<String, String>,
+    },
+    /// Deliver `aws:DISCONNECT_USER`, then close that user's connections.
+    Disconnect {
+        /// The room.
+        room_arn: String,
+        /// The frame's Id.
+        id: String,
+        /// Who.
+        user_id: String,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// The room is gone: close its connections.
+    RoomDeleted {
+        /// The room.
+        room_arn: String,
+    },
 }
 
 impl Reply {
@@ -49,6 +85,7 @@ impl Reply {
             status: StatusCode::OK,
             body: Some(body),
             changed_state: false,
+            live: None,
         }
     }
 
@@ -57,6 +94,7 @@ impl Reply {
             status: StatusCode::OK,
             body: Some(body),
             changed_state: true,
+            live: None,
         }
     }
 
@@ -65,7 +103,13 @@ impl Reply {
             status: StatusCode::NO_CONTENT,
             body: None,
             changed_state: true,
+            live: None,
         }
+    }
+
+    fn with_live(mut self, effect: LiveEffect) -> Self {
+        self.live = Some(effect);
+        self
     }
 }
 
@@ -286,7 +330,7 @@ fn create_chat_token(
             attributes,
             session_duration_minutes,
         },
-        OffsetDateTime::now_utc(),
+        context.clock.now(),
     );
     Ok(Reply::read(json!({
         "token": issued.token,
@@ -360,7 +404,9 @@ fn update_room(context: &OperationContext<'_>, request: &JsonObject) -> Result<R
 fn delete_room(context: &OperationContext<'_>, request: &JsonObject) -> Result<Reply, ApiError> {
     let identifier = room_identifier(request, "identifier")?;
     context.store.delete_room(&identifier)?;
-    Ok(Reply::deleted())
+    Ok(Reply::deleted().with_live(LiveEffect::RoomDeleted {
+        room_arn: identifier,
+    }))
 }
 
 fn list_rooms(context: &OperationContext<'_>, request: &JsonObject) -> Result<Reply, ApiError> {
@@ -415,14 +461,23 @@ fn delete_message(context: &OperationContext<'_>, request: &JsonObject) -> Resul
     let reason = optional_reason(request)?;
     let entry = context.store.record(JournalDraft {
         action: JournalAction::DeleteMessage,
-        room_arn,
+        room_arn: room_arn.clone(),
         user_id: None,
-        message_id: Some(message_id),
+        message_id: Some(message_id.clone()),
         event_name: None,
-        reason,
+        reason: reason.clone(),
         attributes: BTreeMap::new(),
+        review: None,
     })?;
-    Ok(Reply::changed(json!({ "id": entry.operation_id })))
+    let attributes = crate::frames::delete_message_attributes(&message_id, reason.as_deref());
+    Ok(
+        Reply::changed(json!({ "id": entry.operation_id })).with_live(LiveEffect::Event {
+            room_arn,
+            id: entry.operation_id,
+            event_name: crate::frames::DELETE_MESSAGE_EVENT.to_owned(),
+            attributes,
+        }),
+    )
 }
 
 fn disconnect_user(
@@ -433,16 +488,22 @@ fn disconnect_user(
     let user_id = request.required_string("userId")?;
     check(validate::user_id("userId", &user_id))?;
     let reason = optional_reason(request)?;
-    context.store.record(JournalDraft {
+    let entry = context.store.record(JournalDraft {
         action: JournalAction::DisconnectUser,
-        room_arn,
-        user_id: Some(user_id),
+        room_arn: room_arn.clone(),
+        user_id: Some(user_id.clone()),
         message_id: None,
         event_name: None,
-        reason,
+        reason: reason.clone(),
         attributes: BTreeMap::new(),
+        review: None,
     })?;
-    Ok(Reply::changed(json!({})))
+    Ok(Reply::changed(json!({})).with_live(LiveEffect::Disconnect {
+        room_arn,
+        id: entry.operation_id,
+        user_id,
+        reason,
+    }))
 }
 
 fn send_event(context: &OperationContext<'_>, request: &JsonObject) -> Result<Reply, ApiError> {
@@ -452,14 +513,22 @@ fn send_event(context: &OperationContext<'_>, request: &JsonObject) -> Result<Re
     let attributes = optional_attributes(request)?;
     let entry = context.store.record(JournalDraft {
         action: JournalAction::SendEvent,
-        room_arn,
+        room_arn: room_arn.clone(),
         user_id: None,
         message_id: None,
-        event_name: Some(event_name),
+        event_name: Some(event_name.clone()),
         reason: None,
-        attributes,
+        attributes: attributes.clone(),
+        review: None,
     })?;
-    Ok(Reply::changed(json!({ "id": entry.operation_id })))
+    Ok(
+        Reply::changed(json!({ "id": entry.operation_id })).with_live(LiveEffect::Event {
+            room_arn,
+            id: entry.operation_id,
+            event_name,
+            attributes,
+        }),
+    )
 }
 
 fn tag_resource(

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use crate::arn::{ResourceArn, new_id};
 use crate::error::ApiError;
 use crate::faults::InjectedError;
+use crate::messaging;
 use crate::operations::{self, OperationContext, Reply};
 use crate::request::JsonObject;
 use crate::routing::{self, Operation, Route};
@@ -100,14 +101,18 @@ async fn handle(
         return (Some(operation), error.into_response());
     }
     let context = OperationContext {
+        clock: &service.clock,
         store: &service.store,
         tokens: &service.tokens,
         pages: &service.pages,
     };
     match operations::execute(&context, &route, raw_query, body) {
-        Ok(reply) => {
+        Ok(mut reply) => {
             if reply.changed_state {
                 service.persist();
+            }
+            if let Some(effect) = reply.live.take() {
+                messaging::apply_live_effect(service, effect);
             }
             (Some(operation), reply_response(reply))
         }

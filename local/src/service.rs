@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 
 use ivschat_api::validate;
 
+use crate::clock::Clock;
 use crate::error::{ApiError, check};
 use crate::faults::FaultInjector;
+use crate::hub::ChatHub;
 use crate::model::Room;
 use crate::pagination::PageTokenCodec;
 use crate::persistence::StateFile;
+use crate::review::ReviewRouter;
 use crate::sigv4::AuthPolicy;
 use crate::store::{NewRoom, StateStore};
 use crate::tokens::ChatTokenSigner;
@@ -29,6 +32,25 @@ pub struct Service {
     pub auth: AuthPolicy,
     /// State file, when persisting.
     pub state_file: Option<StateFile>,
+    /// The emulated clock.
+    pub clock: Clock,
+    /// Live chat connections.
+    pub hub: ChatHub,
+    /// Where message reviews go.
+    pub reviews: ReviewRouter,
+    /// Limits of the messaging endpoint.
+    pub messaging: MessagingLimits,
+}
+
+/// Limits that protect the messaging endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessagingLimits {
+    /// Most open WebSocket connections.
+    pub max_connections: usize,
+    /// Largest WebSocket frame (and message) accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Whether rooms' maximumMessageRatePerSecond is enforced.
+    pub enforce_message_rate: bool,
 }
 
 impl Service {

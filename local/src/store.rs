@@ -14,7 +14,7 @@ use crate::arn::{ResourceArn, ResourceKind, ServiceIdentity, id_of, new_id};
 use crate::error::{ApiError, check};
 use crate::model::{
     Destination, FallbackResult, JournalAction, JournalEntry, LoggingConfiguration,
-    LoggingConfigurationState, MessageReviewHandler, Room,
+    LoggingConfigurationState, MessageReviewHandler, ReviewRecord, Room,
 };
 use crate::pagination::ListPosition;
 
@@ -112,6 +112,8 @@ pub struct JournalDraft {
     pub reason: Option<String>,
     /// SendEvent's attributes.
     pub attributes: BTreeMap<String, String>,
+    /// A message review's outcome.
+    pub review: Option<ReviewRecord>,
 }
 
 /// One page of a list.
@@ -435,9 +437,25 @@ impl StateStore {
             reason: draft.reason,
             attributes: draft.attributes,
             time: OffsetDateTime::now_utc(),
+            review: draft.review,
         };
         data.journal.push(entry.clone());
         Ok(entry)
+    }
+
+    /// The destinations of the ACTIVE logging configurations attached to a room (none when the
+    /// room is unknown).
+    pub fn log_destinations(&self, room_arn: &str) -> Vec<Destination> {
+        let data = self.lock();
+        let Some(room) = Self::find_room(&data, room_arn) else {
+            return Vec::new();
+        };
+        room.logging_configuration_identifiers
+            .iter()
+            .filter_map(|arn| Self::find_logging_configuration(&data, arn))
+            .filter(|config| config.state == LoggingConfigurationState::Active)
+            .map(|config| config.destination_configuration.clone())
+            .collect()
     }
 
     /// The journal, oldest first.

@@ -6,8 +6,11 @@ use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ivschat-emulator");
 
-/// Kills the child when the test ends, however it ends.
-struct Running(Child);
+/// Kills the child when the test ends, however it ends (and keeps its stdout open till then).
+struct Running(
+    Child,
+    #[allow(dead_code)] BufReader<std::process::ChildStdout>,
+);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -24,12 +27,10 @@ fn spawn(args: &[&str]) -> (Running, String) {
         .spawn()
         .expect("binary starts");
     let stdout = child.stdout.take().expect("stdout piped");
-    let running = Running(child);
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("reads the first line");
-    (running, line)
+    reader.read_line(&mut line).expect("reads the first line");
+    (Running(child, reader), line)
 }
 
 #[test]
@@ -50,6 +51,28 @@ fn prints_exactly_the_listening_line_with_the_bound_port() {
         Duration::from_secs(2),
     )
     .expect("port accepts connections");
+}
+
+#[test]
+fn prints_the_messaging_line_second() {
+    // GIVEN the binary asked for any free ports WHEN it starts
+    let (mut running, _) = spawn(&["--bind", "127.0.0.1:0"]);
+    let mut line = String::new();
+    running
+        .1
+        .read_line(&mut line)
+        .expect("reads the second line");
+    // THEN its second line is `messaging on ws://127.0.0.1:PORT`, and that port is open
+    let port = line
+        .strip_prefix("messaging on ws://127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .and_then(|port| port.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    std::net::TcpStream::connect_timeout(
+        &format!("127.0.0.1:{port}").parse().expect("address"),
+        Duration::from_secs(2),
+    )
+    .expect("messaging port accepts connections");
 }
 
 #[tokio::test]

@@ -1,0 +1,386 @@
+//! Message review as IVS Chat does it (docs/ivs-chat.md §1): the room's handler gets the review
+//! request, has 200 ms to answer, and a timeout, a function error or an invalid reply means the
+//! room's fallbackResult.
+//!
+//! A handler is reached either in-process (a function plugged in by an embedding test) or over
+//! the Lambda Invoke API, `POST /2015-03-31/functions/{name}/invocations`, which AWS's Runtime
+//! Interface Emulator and `cargo lambda watch` both serve.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ivschat_api::review::ReviewResult;
+use serde_json::Value;
+
+use crate::model::{FallbackResult, ReviewRecord};
+
+/// How long IVS Chat waits for a review handler (not adjustable, docs/ivs-chat.md §1.4).
+pub const REVIEW_BUDGET: Duration = Duration::from_millis(200);
+
+/// Matches every function in a review target.
+pub const ANY_FUNCTION: &str = "*";
+
+/// What an in-process review function returns: the reply document, or a function error.
+pub type ReviewFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>;
+
+/// An in-process review handler: takes the IVS request payload, returns the reply document (or
+/// `Err` for a function error), exactly what a Lambda would.
+#[derive(Clone)]
+pub struct ReviewFunction(Arc<dyn Fn(Value) -> ReviewFuture + Send + Sync>);
+
+impl ReviewFunction {
+    /// Wraps an async closure.
+    pub fn new<F, Fut>(handler: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, String>> + Send + 'static,
+    {
+        Self(Arc::new(move |request| Box::pin(handler(request))))
+    }
+}
+
+impl fmt::Debug for ReviewFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReviewFunction(..)")
+    }
+}
+
+/// Where review requests for a function (or for all of them) are sent.
+#[derive(Debug, Clone)]
+pub enum ReviewTarget {
+    /// An in-process function.
+    InProcess(ReviewFunction),
+    /// A Lambda Invoke API endpoint: a base URL, or a full `…/invocations` URL.
+    Endpoint(String),
+}
+
+/// Function ARN (or [`ANY_FUNCTION`]) → target; exact ARNs win over the wildcard, in-process
+/// functions over endpoints.
+#[derive(Debug, Default)]
+pub struct ReviewRouter {
+    targets: Vec<(String, ReviewTarget)>,
+    http: reqwest::Client,
+}
+
+/// What review decided for one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewOutcome {
+    /// Deliver or not.
+    pub result: ReviewResult,
+    /// The content to deliver (the handler's, or the original under the fallback).
+    pub content: String,
+    /// The attributes to deliver.
+    pub attributes: BTreeMap<String, String>,
+    /// On DENY, the reason from the reply's `Attributes.Reason`.
+    pub reason: Option<String>,
+    /// The journal's view of it.
+    pub record: ReviewRecord,
+}
+
+/// The name Lambda's Invoke API takes for a function ARN: the part after `:function:`, without
+/// a version or alias qualifier.
+fn function_name(arn: &str) -> &str {
+    arn.split_once(":function:")
+        .map(|(_, rest)| rest.split(':').next().unwrap_or(rest))
+        .unwrap_or(arn)
+}
+
+fn invoke_url(base: &str, function_arn: &str) -> String {
+    if base.trim_end_matches('/').ends_with("/invocations") {
+        return base.to_owned();
+    }
+    format!(
+        "{}/2015-03-31/functions/{}/invocations",
+        base.trim_end_matches('/'),
+        function_name(function_arn)
+    )
+}
+
+/// Why the handler's answer could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ReviewFailure {
+    #[error("no review handler is mapped for {0} (see --review-endpoint)")]
+    Unmapped(String),
+    #[error("timed out after {} ms", REVIEW_BUDGET.as_millis())]
+    Timeout,
+    #[error("function error: {0}")]
+    FunctionError(String),
+    #[error("invalid reply: {0}")]
+    InvalidReply(String),
+}
+
+struct Reply {
+    result: ReviewResult,
+    content: Option<String>,
+    attributes: Option<BTreeMap<String, String>>,
+}
+
+/// Checks a reply against the shape and limits of docs/ivs-chat.md §1.3.
+fn parse_reply(value: &Value, maximum_length: usize) -> Result<Reply, ReviewFailure> {
+    let invalid = |message: String| ReviewFailure::InvalidReply(message);
+    let Value::Object(object) = value else {
+        return Err(invalid("the reply must be a JSON object".into()));
+    };
+    if object.contains_key("errorType") && !object.contains_key("ReviewResult") {
+        let message = object
+            .get("errorMessage")
+            .and_then(Value::as_str)
+            .unwrap_or("unhandled");
+        return Err(ReviewFailure::FunctionError(message.to_owned()));
+    }
+    let result = match object.get("ReviewResult").and_then(Value::as_str) {
+        Some("ALLOW") => ReviewResult::Allow,
+        Some("DENY") => ReviewResult::Deny,
+        _ => return Err(invalid("ReviewResult: must be ALLOW or DENY".into())),
+    };
+    let content = match object.get("Content") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => return Err(invalid("Content: must be a string".into())),
+    };
+    if result == ReviewResult::Allow {
+        match &content {
+            None => return Err(invalid("Content: is required when ALLOW".into())),
+            Some(text) if text.is_empty() => {
+                return Err(invalid("Content: must not be empty".into()));
+            }
+            Some(text) if text.chars().count() > maximum_length => {
+                return Err(invalid(format!(
+                    "Content: must be at most {maximum_length} code points (the room's maximumMessageLength)"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let attributes = match object.get("Attributes") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => {
+            let mut attributes = BTreeMap::new();
+            for (key, value) in map {
+                let Value::String(text) = value else {
+                    return Err(invalid(format!("Attributes.{key}: must be a string")));
+                };
+                attributes.insert(key.clone(), text.clone());
+            }
+            ivschat_api::validate::attributes("Attributes", &attributes)
+                .map_err(|violation| invalid(violation.to_string()))?;
+            Some(attributes)
+        }
+        Some(_) => return Err(invalid("Attributes: must be an object of strings".into())),
+    };
+    Ok(Reply {
+        result,
+        content,
+        attributes,
+    })
+}
+
+/// The message under review, as the room received it.
+#[derive(Debug, Clone)]
+pub struct ReviewSubject<'a> {
+    /// The room's review handler uri.
+    pub function_arn: &'a str,
+    /// What applies when review fails.
+    pub fallback: FallbackResult,
+    /// The room's maximumMessageLength, which rewritten content must respect.
+    pub maximum_length: usize,
+    /// The IVS request payload (docs/ivs-chat.md §1.2).
+    pub request: Value,
+    /// The content as sent.
+    pub content: &'a str,
+    /// The client's attributes as sent.
+    pub attributes: &'a BTreeMap<String, String>,
+}
+
+impl ReviewRouter {
+    /// A router over these targets.
+    pub fn new(targets: Vec<(String, ReviewTarget)>) -> Self {
+        Self {
+            targets,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn target(&self, function_arn: &str) -> Option<&ReviewTarget> {
+        let rank = |(pattern, target): &&(String, ReviewTarget)| {
+            let exact = if pattern == function_arn { 0 } else { 2 };
+            let kind = match target {
+                ReviewTarget::InProcess(_) => 0,
+                ReviewTarget::Endpoint(_) => 1,
+            };
+            exact + kind
+        };
+        self.targets
+            .iter()
+            .filter(|(pattern, _)| pattern == function_arn || pattern == ANY_FUNCTION)
+            .min_by_key(rank)
+            .map(|(_, target)| target)
+    }
+
+    async fn call(&self, subject: &ReviewSubject<'_>) -> Result<Value, ReviewFailure> {
+        let target = self
+            .target(subject.function_arn)
+            .ok_or_else(|| ReviewFailure::Unmapped(subject.function_arn.to_owned()))?;
+        match target {
+            ReviewTarget::InProcess(function) => (function.0)(subject.request.clone())
+                .await
+                .map_err(ReviewFailure::FunctionError),
+            ReviewTarget::Endpoint(base) => {
+                let response = self
+                    .http
+                    .post(invoke_url(base, subject.function_arn))
+                    .header("X-Amz-Invocation-Type", "RequestResponse")
+                    .json(&subject.request)
+                    .send()
+                    .await
+                    .map_err(|error| {
+                        ReviewFailure::FunctionError(format!("invoke failed: {error}"))
+                    })?;
+                let status = response.status();
+                let function_error = response
+                    .headers()
+                    .get("x-amz-function-error")
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
+                let body = response.bytes().await.map_err(|error| {
+                    ReviewFailure::FunctionError(format!("invoke failed: {error}"))
+                })?;
+                if !status.is_success() {
+                    return Err(ReviewFailure::FunctionError(format!(
+                        "the Invoke API answered HTTP {}",
+                        status.as_u16()
+                    )));
+                }
+                if let Some(kind) = function_error {
+                    return Err(ReviewFailure::FunctionError(kind));
+                }
+                serde_json::from_slice(&body).map_err(|error| {
+                    ReviewFailure::InvalidReply(format!("the reply is not JSON: {error}"))
+                })
+            }
+        }
+    }
+
+    /// Reviews one message within [`REVIEW_BUDGET`], applying the fallback on any failure.
+    pub async fn review(&self, subject: ReviewSubject<'_>) -> ReviewOutcome {
+        let started = Instant::now();
+        let answer = match tokio::time::timeout(REVIEW_BUDGET, self.call(&subject)).await {
+            Ok(answer) => answer.and_then(|value| parse_reply(&value, subject.maximum_length)),
+            Err(_) => Err(ReviewFailure::Timeout),
+        };
+        let latency_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        match answer {
+            Ok(reply) => {
+                let reason = match reply.result {
+                    ReviewResult::Deny => reply
+                        .attributes
+                        .as_ref()
+                        .and_then(|attributes| attributes.get("Reason").cloned()),
+                    ReviewResult::Allow => None,
+                };
+                ReviewOutcome {
+                    result: reply.result,
+                    content: reply.content.unwrap_or_else(|| subject.content.to_owned()),
+                    attributes: reply
+                        .attributes
+                        .unwrap_or_else(|| subject.attributes.clone()),
+                    reason,
+                    record: ReviewRecord {
+                        function_arn: subject.function_arn.to_owned(),
+                        latency_micros,
+                        result: reply.result,
+                        fallback_applied: false,
+                        failure: None,
+                    },
+                }
+            }
+            Err(failure) => {
+                let result = match subject.fallback {
+                    FallbackResult::Allow => ReviewResult::Allow,
+                    FallbackResult::Deny => ReviewResult::Deny,
+                };
+                tracing::warn!(
+                    function = subject.function_arn,
+                    %failure,
+                    fallback = result.as_str(),
+                    "message review failed; applying the room's fallbackResult"
+                );
+                ReviewOutcome {
+                    result,
+                    content: subject.content.to_owned(),
+                    attributes: subject.attributes.clone(),
+                    reason: None,
+                    record: ReviewRecord {
+                        function_arn: subject.function_arn.to_owned(),
+                        latency_micros,
+                        result,
+                        fallback_applied: true,
+                        failure: Some(failure.to_string()),
+                    },
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn builds_the_invoke_path_from_the_function_name() {
+        // GIVEN an ARN with a qualifier, a base URL and a full invoke URL
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:review-handler:live";
+        // WHEN the invoke URL is built THEN the name is used, and a full URL is kept
+        assert_eq!(
+            invoke_url("http://127.0.0.1:9000/", arn),
+            "http://127.0.0.1:9000/2015-03-31/functions/review-handler/invocations"
+        );
+        let full = "http://127.0.0.1:8080/2015-03-31/functions/function/invocations";
+        assert_eq!(invoke_url(full, arn), full);
+    }
+
+    #[test]
+    fn rejects_replies_outside_the_documented_shape() {
+        // GIVEN replies that break §1.3 WHEN parsed THEN each is invalid, naming the field
+        let failure = |value: Value| match parse_reply(&value, 10) {
+            Err(failure) => failure.to_string(),
+            Ok(_) => panic!("expected a failure for {value}"),
+        };
+        assert!(failure(json!({"ReviewResult": "MAYBE"})).contains("ReviewResult"));
+        assert!(failure(json!({"ReviewResult": "ALLOW"})).contains("Content"));
+        assert!(
+            failure(json!({"ReviewResult": "ALLOW", "Content": "x".repeat(11)}))
+                .contains("maximumMessageLength")
+        );
+        assert!(
+            failure(json!({"ReviewResult": "ALLOW", "Content": "x", "Attributes": {"a": 1}}))
+                .contains("Attributes.a")
+        );
+        assert!(
+            failure(json!({"errorType": "Boom", "errorMessage": "bad"}))
+                .starts_with("function error")
+        );
+    }
+
+    #[test]
+    fn accepts_a_deny_with_only_a_reason() {
+        // GIVEN a DENY with a Reason and no Content WHEN parsed THEN it is valid
+        let reply = parse_reply(
+            &json!({"ReviewResult": "DENY", "Attributes": {"Reason": "no"}}),
+            500,
+        );
+        assert!(matches!(
+            reply,
+            Ok(Reply {
+                result: ReviewResult::Deny,
+                ..
+            })
+        ));
+    }
+}
