@@ -251,6 +251,12 @@ impl Moderator {
         }
     }
 
+    /// Checks `action`'s arguments against the service's rules and the event-name policy,
+    /// without calling anything.
+    pub fn check(&self, action: &ModerationAction) -> Result<(), ModerationError> {
+        action.check(&self.events)
+    }
+
     /// Checks `action`, resolves its room (must exist and be managed by this deployment) and
     /// calls DeleteMessage, DisconnectUser or SendEvent.
     pub async fn execute(

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use http_api::log_field;
+
 /// The `tracing` target of audit lines, for log filters and subscriptions.
 pub const AUDIT_TARGET: &str = "audit";
 
@@ -57,8 +59,12 @@ impl AuditRecord {
         }
     }
 
-    /// Writes the line: `outcome` is `succeeded`, `refused` (4xx) or `failed` (429/5xx).
+    /// Writes the line: `outcome` is `succeeded`, `refused` (4xx) or `failed` (429/5xx). Every
+    /// field is cut to [`http_api::text::MAX_LOG_FIELD_CHARS`] with control characters
+    /// replaced ([`http_api::log_field`]), so one record always fits one CloudWatch log event
+    /// with its outcome intact.
     pub fn write(&self, status: u16, code: Option<&str>) {
+        let capped = |value: Option<&str>| value.map_or_else(|| "-".to_owned(), log_field);
         let outcome = match status {
             200..=299 => "succeeded",
             429 | 500.. => "failed",
@@ -66,12 +72,12 @@ impl AuditRecord {
         };
         tracing::info!(
             target: AUDIT_TARGET,
-            actor = %self.actor,
+            actor = %log_field(&self.actor.to_string()),
             action = self.action.unwrap_or("-"),
-            room = self.room.as_deref().unwrap_or("-"),
-            target = self.target.as_deref().unwrap_or("-"),
-            reason = self.reason.as_deref().unwrap_or("-"),
-            request_id = %self.request_id,
+            room = %capped(self.room.as_deref()),
+            target = %capped(self.target.as_deref()),
+            reason = %capped(self.reason.as_deref()),
+            request_id = %log_field(&self.request_id),
             outcome,
             status,
             code = code.unwrap_or("-"),

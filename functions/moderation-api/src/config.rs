@@ -7,7 +7,11 @@
 use std::collections::BTreeSet;
 
 use function_startup::{ConfigError, ConfigReader, ConfigSource};
-use http_api::{ClaimNames, CorsPolicy, RoomCacheSettings, RoomScope, WebhookSecret};
+use http_api::{
+    ClaimNames, CorsPolicy, LegacySignatures, RoomCacheSettings, RoomScope, WebhookSecret,
+    configured_roles,
+};
+use toolkit_state::{StateTable, TABLE_NAME_VARIABLE};
 
 use crate::events::EventNamePolicy;
 use crate::secret::{WebhookSecretError, fetch_webhook_secret};
@@ -81,6 +85,12 @@ pub struct ModerationApiConfig {
     pub cors: CorsPolicy,
     /// The webhook secret; `None` turns the webhook route off (404).
     pub webhook_secret: Option<WebhookSecret>,
+    /// Whether legacy `v1` webhook signatures are still accepted (`WEBHOOK_ACCEPT_V1`, default
+    /// off): only while senders migrate to `v2`.
+    pub legacy_signatures: LegacySignatures,
+    /// The state table holding seen webhook nonces (`STATE_TABLE_NAME`); required when the
+    /// webhook is on.
+    pub state_table_name: Option<String>,
 }
 
 impl std::fmt::Display for ModerationApiConfig {
@@ -120,16 +130,35 @@ impl ModerationApiConfig {
     /// `AWS_REGION`, `AWS_ACCOUNT_ID` (required); `USER_ID_CLAIM` (default `sub`),
     /// `ROLES_CLAIM` (`cognito:groups`), `MODERATOR_ROLES` (`moderator`),
     /// `EVENT_NAME_ALLOW_LIST` (any), `ROOM_CACHE_TTL_SECONDS` (30), `CORS_ALLOWED_ORIGINS`
-    /// (none). The secret's own variables are checked by [`WebhookSecretSource::from_config`].
+    /// (none), `WEBHOOK_ACCEPT_V1` (`false`), `STATE_TABLE_NAME` (required when the webhook is
+    /// on: seen nonces live there). The secret's own variables are checked by
+    /// [`WebhookSecretSource::from_config`]. Role names must be safe role names
+    /// (`http_api::text`).
     pub fn from_source(
         source: &dyn ConfigSource,
         webhook_secret: Option<WebhookSecret>,
     ) -> Result<Self, ConfigError> {
         let config = ConfigReader::new(source);
-        let mut moderator_roles: BTreeSet<String> =
-            config.list("MODERATOR_ROLES").into_iter().collect();
-        if moderator_roles.is_empty() {
-            moderator_roles.insert("moderator".to_owned());
+        let moderator_roles: BTreeSet<String> =
+            configured_roles(&config, "MODERATOR_ROLES", &["moderator"])?
+                .into_iter()
+                .collect();
+        let legacy_signatures = match config.optional("WEBHOOK_ACCEPT_V1").as_deref() {
+            None | Some("false") => LegacySignatures::Refuse,
+            Some("true") => LegacySignatures::Accept,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "WEBHOOK_ACCEPT_V1",
+                    "must be true or false",
+                ));
+            }
+        };
+        let state_table_name = StateTable::name_from_config(&config)?;
+        if webhook_secret.is_some() && state_table_name.is_none() {
+            return Err(ConfigError::new(
+                TABLE_NAME_VARIABLE,
+                "must be set when the webhook is on: seen webhook nonces are kept there",
+            ));
         }
         Ok(Self {
             scope: RoomScope::from_config(&config)?,
@@ -142,6 +171,8 @@ impl ModerationApiConfig {
             room_cache: RoomCacheSettings::from_config(&config)?,
             cors: CorsPolicy::from_config(&config)?,
             webhook_secret,
+            legacy_signatures,
+            state_table_name,
         })
     }
 }
@@ -175,6 +206,33 @@ mod tests {
         );
         assert_eq!(config.events, EventNamePolicy::any());
         assert!(config.webhook_secret.is_none());
+    }
+
+    #[test]
+    fn a_webhook_without_a_state_table_fails_naming_the_table_variable() {
+        let mut vars = env(&[("WEBHOOK_SECRET", "a-webhook-secret-of-at-least-32-bytes")]);
+        vars.remove("STATE_TABLE_NAME");
+        let error = read(&vars).expect_err("no table");
+        assert_eq!(error.variable, "STATE_TABLE_NAME");
+    }
+
+    #[test]
+    fn legacy_signatures_are_off_unless_explicitly_accepted() {
+        let secret = ("WEBHOOK_SECRET", "a-webhook-secret-of-at-least-32-bytes");
+        let table = ("STATE_TABLE_NAME", "stack-state");
+        let default = read(&env(&[secret, table])).expect("valid");
+        assert_eq!(default.legacy_signatures, LegacySignatures::Refuse);
+        let accept = read(&env(&[secret, table, ("WEBHOOK_ACCEPT_V1", "true")])).expect("valid");
+        assert_eq!(accept.legacy_signatures, LegacySignatures::Accept);
+        let error =
+            read(&env(&[secret, table, ("WEBHOOK_ACCEPT_V1", "yes")])).expect_err("not a bool");
+        assert_eq!(error.variable, "WEBHOOK_ACCEPT_V1");
+    }
+
+    #[test]
+    fn a_moderator_role_outside_the_safe_set_fails_naming_the_variable() {
+        let error = read(&env(&[("MODERATOR_ROLES", "mods,night shift")])).expect_err("space");
+        assert_eq!(error.variable, "MODERATOR_ROLES");
     }
 
     #[test]

@@ -1,15 +1,21 @@
-//! The Lambda glue: routes, identity or signature, body, then one [`Moderator::execute`] call
-//! and one audit line.
+//! The Lambda glue: routes, identity or signature, body, checks, then one
+//! [`Moderator::execute`] call and one audit line.
+//!
+//! A webhook is refused, in this order: body over 16 KiB (413); missing, malformed, stale or
+//! wrong signature (401); bad body (400/413); an action that breaks a rule (400/403); a nonce
+//! already seen inside the signature window (409 `ReplayDetected`; the state table holds seen
+//! nonces across every instance). Only then is IVS Chat called.
 
 use std::convert::Infallible;
 
 use http::{Method, StatusCode};
 use http_api::{
     ApiError, CallerIdentity, Clock, ErrorCode, JsonObject, ManagedRooms, PathParams, RoutePattern,
-    SystemClock, json_response, request_id, request_path,
+    SignatureError, SystemClock, WebhookRequest, json_response, request_id, request_path,
 };
 use ivschat_api::ChatClient;
 use lambda_http::{Body, Request, Response};
+use toolkit_state::{NonceClaim, StateTable};
 
 use crate::actions::{ModerationAction, Moderator};
 use crate::audit::{Actor, AuditRecord};
@@ -28,6 +34,8 @@ pub const WEBHOOK_ROUTE: &str = "/webhooks/moderation";
 pub const MODERATOR_METHODS: [Method; 2] = [Method::POST, Method::OPTIONS];
 /// Methods of the webhook route (no browsers, so no preflight).
 pub const WEBHOOK_METHODS: [Method; 1] = [Method::POST];
+/// The state table scope of seen webhook nonces.
+pub const WEBHOOK_NONCE_SCOPE: &str = "moderation-webhook";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -43,6 +51,7 @@ pub struct ModerationApi {
     moderator: Moderator,
     clock: Box<dyn Clock>,
     routes: Vec<(RoutePattern, Route)>,
+    state: Option<StateTable>,
 }
 
 impl ModerationApi {
@@ -66,7 +75,15 @@ impl ModerationApi {
                 (RoutePattern::new(SEND_EVENT_ROUTE), Route::SendEvent),
                 (RoutePattern::new(WEBHOOK_ROUTE), Route::Webhook),
             ],
+            state: None,
         }
+    }
+
+    /// The same API keeping seen webhook nonces in `state` (the table `STATE_TABLE_NAME`
+    /// names). Without one, every webhook is refused with 502: replay protection fails closed.
+    pub fn with_state_table(mut self, state: StateTable) -> Self {
+        self.state = Some(state);
+        self
     }
 
     /// The same API judging webhook timestamps by `clock` (tests use a fixed one to check
@@ -178,11 +195,53 @@ async fn webhook(
         return Err(ApiError::route_not_found());
     };
     let body = request.body().as_ref();
-    secret
-        .verify(request.headers(), body, api.clock.now())
-        .map_err(|error| ApiError::new(ErrorCode::InvalidSignature, error.to_string()))?;
+    let path = request_path(request);
+    let now = api.clock.now();
+    let signed = WebhookRequest {
+        method: request.method().as_str(),
+        path: &path,
+        headers: request.headers(),
+        body,
+    };
+    let verified = secret
+        .verify(&signed, now, api.config.legacy_signatures)
+        .map_err(|error| match error {
+            SignatureError::BodyTooLarge => {
+                ApiError::new(ErrorCode::PayloadTooLarge, error.to_string()).with_field("body")
+            }
+            other => ApiError::new(ErrorCode::InvalidSignature, other.to_string()),
+        })?;
     audit.actor = Actor::Webhook;
     let action = ModerationAction::from_webhook(&JsonObject::from_body(body)?)?;
+    // Validate before anything is recorded: the audit line and the nonce only ever hold
+    // checked values.
+    api.moderator.check(&action)?;
+    audit.action = Some(action.name());
+    let Some(state) = &api.state else {
+        tracing::error!("webhook refused: no state table for replay protection");
+        return Err(ApiError::upstream_failure());
+    };
+    match state
+        .claim_nonce(
+            WEBHOOK_NONCE_SCOPE,
+            &verified.replay_key,
+            verified.remember_until,
+            now,
+        )
+        .await
+    {
+        Ok(NonceClaim::Fresh) => {}
+        Ok(NonceClaim::Replayed) => {
+            return Err(ApiError::new(
+                ErrorCode::ReplayDetected,
+                "this signed request was already received; sign every request with a new X-Signature-Nonce",
+            ));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "webhook refused: the state table did not answer");
+            return Err(ApiError::upstream_failure());
+        }
+    }
     run(api, &action, audit).await
 }
 
@@ -193,6 +252,9 @@ async fn run(
 ) -> Result<Response<Body>, ApiError> {
     audit.action = Some(action.name());
     audit.room = Some(action.room_id().to_owned());
+    // Only checked values reach the audit line: a refused argument is named by the error code,
+    // never copied.
+    api.moderator.check(action)?;
     audit.target = Some(action.target().to_owned());
     audit.reason = action.reason().map(str::to_owned);
     let outcome = api.moderator.execute(action).await?;

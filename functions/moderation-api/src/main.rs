@@ -5,6 +5,7 @@ use function_startup::ProcessEnv;
 use ivschat_api::{ChatClient, ClientSettings};
 use lambda_http::{Error, run, service_fn};
 use moderation_api::{ModerationApi, ModerationApiConfig, handle_request};
+use toolkit_state::StateTable;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -12,10 +13,17 @@ async fn main() -> Result<(), Error> {
     let aws = function_startup::load_aws_config().await;
     let config =
         function_startup::require_config(ModerationApiConfig::load(&ProcessEnv, &aws).await)?;
-    let api = ModerationApi::new(
+    let state = config
+        .state_table_name
+        .clone()
+        .map(|name| StateTable::from_sdk_config(&aws, name));
+    let mut api = ModerationApi::new(
         config,
         ChatClient::from_sdk_config(&aws, ClientSettings::default()),
     );
+    if let Some(state) = state {
+        api = api.with_state_table(state);
+    }
     let api = &api;
     run(service_fn(move |request| handle_request(api, request))).await
 }

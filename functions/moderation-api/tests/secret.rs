@@ -44,21 +44,35 @@ async fn fetches_the_secret_string_and_signs_with_it() {
     let body = br#"{"action":"send_event"}"#;
     let now = 1_767_225_600;
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now);
+    let nonce = "secret-test-nonce-0001";
     let headers = |signer: &http_api::WebhookSecret| {
         let mut headers = http::HeaderMap::new();
         headers.insert(
             "x-signature-timestamp",
             now.to_string().parse().expect("header"),
         );
+        headers.insert("x-signature-nonce", nonce.parse().expect("header"));
         headers.insert(
             "x-signature",
-            signer.sign(now, body).parse().expect("header"),
+            signer
+                .sign_v2("POST", "/webhooks/moderation", now, nonce, body)
+                .parse()
+                .expect("header"),
         );
         headers
     };
+    let verify = |headers: &http::HeaderMap| {
+        let request = http_api::WebhookRequest {
+            method: "POST",
+            path: "/webhooks/moderation",
+            headers,
+            body,
+        };
+        secret.verify(&request, at, http_api::LegacySignatures::Refuse)
+    };
     let expected = http_api::WebhookSecret::new("expected", KEY.as_bytes()).expect("key");
-    assert!(secret.verify(&headers(&expected), body, at).is_ok());
-    assert!(secret.verify(&headers(&other), body, at).is_err());
+    assert!(verify(&headers(&expected)).is_ok());
+    assert!(verify(&headers(&other)).is_err());
 }
 
 #[tokio::test]

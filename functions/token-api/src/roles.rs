@@ -60,6 +60,15 @@ impl RoleCapabilities {
                     format!("entry `{entry}` has no role name"),
                 ));
             }
+            if !http_api::text::is_safe_role_name(role) {
+                return Err(Violation::new(
+                    field,
+                    format!(
+                        "role `{role}` must be 1 to {} of A-Z a-z 0-9 - _ .",
+                        http_api::text::MAX_ROLE_NAME_CHARS
+                    ),
+                ));
+            }
             let capabilities = capabilities
                 .split(',')
                 .map(str::trim)
@@ -173,5 +182,6 @@ mod tests {
         assert!(RoleCapabilities::parse("R", "chatter").is_err());
         assert!(RoleCapabilities::parse("R", "a=;a=SEND_MESSAGE").is_err());
         assert!(RoleCapabilities::parse("R", " ; ").is_err());
+        assert!(RoleCapabilities::parse("R", "tier one=SEND_MESSAGE").is_err());
     }
 }

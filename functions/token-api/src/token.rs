@@ -13,13 +13,18 @@ use ivschat_api::{ChatClient, IvsChatError, RoomArn, Violation};
 use crate::config::DEFAULT_SESSION_MINUTES;
 use crate::roles::RoleCapabilities;
 
-/// The token attribute holding the caller's display name.
+/// The token attribute holding the caller's display name, sanitised
+/// ([`http_api::sanitize_display_name`]).
 pub const DISPLAY_NAME_ATTRIBUTE: &str = "displayName";
-/// The token attribute holding the caller's recognised roles, comma-separated.
+/// The token attribute holding the caller's recognised roles in one canonical form: role names
+/// in name order joined by `,` (`chatter,moderator`). Role names never hold a comma
+/// (`http_api::text`), so the list is unambiguous; the review handler's `trusted_attributes`
+/// rules match one element of it.
 pub const ROLE_ATTRIBUTE: &str = "role";
-/// Longest display name copied into a token, in code points (token attributes are limited to
-/// 1 KB in all).
-pub const MAX_DISPLAY_NAME_CHARS: usize = 128;
+/// The separator of [`ROLE_ATTRIBUTE`]'s list.
+pub const ROLE_SEPARATOR: char = ',';
+/// Longest display name copied into a token, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = http_api::text::MAX_DISPLAY_NAME_CHARS;
 
 /// What the caller may ask for in the (optional) JSON body. Identity, roles and attributes are
 /// never read from it.
@@ -216,12 +221,16 @@ impl TokenIssuer {
         {
             return Err(TokenError::Banned);
         }
-        let mut attributes = BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), granted.roles.join(","))]);
-        if let Some(name) = &caller.display_name {
-            attributes.insert(
-                DISPLAY_NAME_ATTRIBUTE.to_owned(),
-                name.chars().take(MAX_DISPLAY_NAME_CHARS).collect(),
-            );
+        let mut attributes =
+            BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), canonical_roles(&granted.roles))]);
+        // Already sanitised and capped by `CallerIdentity`; sanitising again keeps this safe
+        // for any caller built by hand.
+        if let Some(name) = caller
+            .display_name
+            .as_deref()
+            .and_then(http_api::sanitize_display_name)
+        {
+            attributes.insert(DISPLAY_NAME_ATTRIBUTE.to_owned(), name);
         }
         let capabilities: Vec<Capability> = capabilities.into_iter().collect();
         let token = self
@@ -243,9 +252,25 @@ impl TokenIssuer {
     }
 }
 
+/// The [`ROLE_ATTRIBUTE`] value for `roles`: sorted, deduplicated, joined by
+/// [`ROLE_SEPARATOR`].
+pub fn canonical_roles(roles: &[String]) -> String {
+    let sorted: BTreeSet<&str> = roles.iter().map(String::as_str).collect();
+    sorted
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(&ROLE_SEPARATOR.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_attribute_is_sorted_and_comma_joined() {
+        let roles = ["moderator", "chatter", "moderator"].map(String::from);
+        assert_eq!(canonical_roles(&roles), "chatter,moderator");
+    }
 
     fn body(text: &str) -> JsonObject {
         JsonObject::from_body(text.as_bytes()).expect("object")

@@ -2,8 +2,9 @@
 //! `requestContext.authorizer.jwt.claims` of a payload v2 request.
 //!
 //! HTTP APIs hand every claim over as a string. An array claim such as `cognito:groups` arrives
-//! flattened as `[admin moderator]`; [`parse_claim_list`] reads that form, a JSON array
-//! (`["admin","moderator"]`) and a plain single value alike.
+//! flattened as `[admin moderator]`; [`parse_claim_list`] reads that form (split on whitespace
+//! only), a JSON array (`["admin","moderator"]`) and a plain single value alike. Which of the
+//! values count as roles is decided by the caller ([`crate::text::is_safe_role_name`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -58,8 +59,9 @@ impl fmt::Debug for JwtClaims {
 }
 
 /// Reads a claim that may hold several values:
-/// - a JSON array of strings: `["admin","moderator"]`;
-/// - API Gateway's flattened array: `[admin moderator]` (also `[admin, moderator]`);
+/// - a JSON array of strings: `["admin","moderator"]` (each string one value, whatever it holds);
+/// - API Gateway's flattened array: `[admin moderator]`, split on whitespace only, so a comma
+///   stays part of its value (`[a,b]` is the one value `a,b`, which no role name allows);
 /// - anything else is one value: `admin`.
 ///
 /// Values are trimmed; empty ones are dropped.
@@ -83,12 +85,7 @@ pub fn parse_claim_list(raw: &str) -> Vec<String> {
             .filter(|v| !v.is_empty())
             .collect();
     }
-    inner
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .map(|v| v.trim_matches('"').trim())
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect()
+    inner.split_whitespace().map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -101,11 +98,22 @@ mod tests {
             parse_claim_list("[admin moderator]"),
             ["admin", "moderator"]
         );
-        assert_eq!(
-            parse_claim_list("[admin, moderator]"),
-            ["admin", "moderator"]
-        );
         assert_eq!(parse_claim_list("[moderator]"), ["moderator"]);
+        assert_eq!(
+            parse_claim_list("[ chatter\tmoderator ]"),
+            ["chatter", "moderator"]
+        );
+    }
+
+    #[test]
+    fn a_comma_in_a_flattened_value_never_splits_it() {
+        // GIVEN a group named "viewer,admin" flattened by API Gateway
+        // THEN it stays one value (which is then no valid role name)
+        assert_eq!(parse_claim_list("[viewer,admin]"), ["viewer,admin"]);
+        assert_eq!(
+            parse_claim_list("[chatter viewer,admin]"),
+            ["chatter", "viewer,admin"]
+        );
     }
 
     #[test]

@@ -14,6 +14,30 @@ use serde_json::json;
 /// sends no Retry-After of its own; its rate limits are per second (docs/ivs-chat.md §3).
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
+/// Longest `error.message`, in characters; longer ones end in `…`.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// Longest `error.field`, in characters; longer ones end in `…`.
+pub const MAX_FIELD_CHARS: usize = 64;
+
+/// `text` with control and invisible format characters replaced by `?` and cut to `max`
+/// characters (the last one then `…`): safe to echo in an error body or a log line whatever the
+/// caller sent.
+pub fn bounded(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i + 1 == max && text.chars().nth(max).is_some() {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() || crate::text::is_invisible(c) {
+            '?'
+        } else {
+            c
+        });
+    }
+    out
+}
+
 /// The stable, machine-readable `error.code` of an error body. Callers branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -41,6 +65,10 @@ pub enum ErrorCode {
     RoomNotFound,
     /// 405: the route exists, the method does not; the `Allow` header lists the methods.
     MethodNotAllowed,
+    /// 409: a signed webhook whose nonce was already used inside the signature window.
+    ReplayDetected,
+    /// 413: the body is larger than the route accepts.
+    PayloadTooLarge,
     /// 429: the chat service throttled us; retry after the `Retry-After` header.
     Throttled,
     /// 502: the chat service failed; nothing about why is disclosed.
@@ -63,6 +91,8 @@ impl ErrorCode {
             Self::NotFound => "NotFound",
             Self::RoomNotFound => "RoomNotFound",
             Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::ReplayDetected => "ReplayDetected",
+            Self::PayloadTooLarge => "PayloadTooLarge",
             Self::Throttled => "Throttled",
             Self::UpstreamFailure => "UpstreamFailure",
         }
@@ -81,6 +111,8 @@ impl ErrorCode {
             | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound | Self::RoomNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::ReplayDetected => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamFailure => StatusCode::BAD_GATEWAY,
         }
@@ -106,20 +138,22 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with `code` and a caller-safe `message`.
+    /// An error with `code` and a caller-safe `message` (cut to [`MAX_MESSAGE_CHARS`], control
+    /// characters replaced, so no input echoed in it can make the body unbounded).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: bounded(&message.into(), MAX_MESSAGE_CHARS),
             field: None,
             retry_after: None,
             allow: Vec::new(),
         }
     }
 
-    /// The same error naming `field` as the culprit.
+    /// The same error naming `field` as the culprit (cut to [`MAX_FIELD_CHARS`]: a field name
+    /// can come from the caller's body).
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.field = Some(bounded(&field.into(), MAX_FIELD_CHARS));
         self
     }
 

@@ -10,6 +10,43 @@ use function_startup::{ConfigError, ConfigReader};
 
 use crate::claims::JwtClaims;
 use crate::error::{ApiError, ErrorCode};
+use crate::text::{is_safe_role_name, sanitize_display_name};
+
+/// Reads the role names in setting `name` (comma-separated; `default` when unset): each must be
+/// a safe role name ([`crate::text`]), so a configured role can never be one that claims cannot
+/// carry unambiguously.
+pub fn configured_roles(
+    config: &ConfigReader<'_>,
+    name: &str,
+    default: &[&str],
+) -> Result<Vec<String>, ConfigError> {
+    let mut roles = config.list(name);
+    if roles.is_empty() {
+        roles = default.iter().map(|r| (*r).to_owned()).collect();
+    }
+    check_role_names(name, &roles)?;
+    Ok(roles)
+}
+
+/// Fails naming `variable` when one of `roles` is not a safe role name.
+pub fn check_role_names<'a>(
+    variable: &str,
+    roles: impl IntoIterator<Item = &'a String>,
+) -> Result<(), ConfigError> {
+    for role in roles {
+        if !is_safe_role_name(role) {
+            return Err(ConfigError::new(
+                variable,
+                format!(
+                    "role `{}` must be 1 to {} of A-Z a-z 0-9 - _ .",
+                    crate::text::log_field(role),
+                    crate::text::MAX_ROLE_NAME_CHARS
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Which claims hold the user id, the roles and the display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,11 +95,14 @@ pub struct AdminAccess {
 
 impl AdminAccess {
     /// Reads the claim names ([`ClaimNames::from_config`]) and `ADMIN_ROLES`
-    /// ([`function_startup::deployment::admin_roles`]).
+    /// ([`function_startup::deployment::admin_roles`]); an admin role outside the safe role
+    /// name set ([`crate::text`]) fails naming `ADMIN_ROLES`.
     pub fn from_config(config: &ConfigReader<'_>) -> Result<Self, ConfigError> {
+        let roles = function_startup::deployment::admin_roles(config);
+        check_role_names("ADMIN_ROLES", &roles)?;
         Ok(Self {
             claims: ClaimNames::from_config(config)?,
-            roles: function_startup::deployment::admin_roles(config),
+            roles,
         })
     }
 
@@ -86,9 +126,12 @@ impl AdminAccess {
 pub struct CallerIdentity {
     /// The chat user id (1–128 code points, as IVS Chat requires).
     pub user_id: String,
-    /// The display name, when the configured claim is present.
+    /// The display name, when the configured claim is present, sanitised
+    /// ([`crate::text::sanitize_display_name`]: no bidirectional or invisible characters, at
+    /// most 64 characters).
     pub display_name: Option<String>,
-    /// Every role the roles claim lists (possibly none).
+    /// Every role the roles claim lists that is a safe role name (possibly none); other values
+    /// are never roles.
     pub roles: BTreeSet<String>,
 }
 
@@ -112,14 +155,26 @@ impl CallerIdentity {
                 names.user_id
             ))
         })?;
+        let listed = claims.values(&names.roles);
+        let listed_count = listed.len();
+        let roles: BTreeSet<String> = listed
+            .into_iter()
+            .filter(|role| is_safe_role_name(role))
+            .collect();
+        if roles.len() < listed_count {
+            tracing::debug!(
+                ignored = listed_count - roles.len(),
+                "roles claim values outside the safe role name set were ignored"
+            );
+        }
         Ok(Self {
             user_id: user_id.to_owned(),
             display_name: names
                 .display_name
                 .as_deref()
                 .and_then(|claim| claims.get(claim))
-                .map(str::to_owned),
-            roles: claims.values(&names.roles).into_iter().collect(),
+                .and_then(sanitize_display_name),
+            roles,
         })
     }
 
@@ -166,6 +221,54 @@ mod tests {
             caller.roles.iter().map(String::as_str).collect::<Vec<_>>(),
             ["chatter", "moderator"]
         );
+    }
+
+    #[test]
+    fn roles_outside_the_safe_set_are_never_roles() {
+        // GIVEN groups whose names hold a comma, a quote or an invisible character
+        let caller = CallerIdentity::from_claims(
+            &claims(&[
+                ("sub", "u-1"),
+                (
+                    "cognito:groups",
+                    "[viewer,admin \"moderator\" admin\u{200B} chatter]",
+                ),
+            ]),
+            &ClaimNames::default(),
+        )
+        .expect("valid");
+        // THEN only the safe name is a role
+        assert_eq!(
+            caller.roles.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["chatter"]
+        );
+    }
+
+    #[test]
+    fn display_name_is_sanitised() {
+        let names = ClaimNames {
+            display_name: Some("name".into()),
+            ..ClaimNames::default()
+        };
+        let caller = CallerIdentity::from_claims(
+            &claims(&[("sub", "u-1"), ("name", "\u{202E}nimda\u{202C}\u{200B}")]),
+            &names,
+        )
+        .expect("valid");
+        assert_eq!(caller.display_name.as_deref(), Some("nimda"));
+        let blank = CallerIdentity::from_claims(
+            &claims(&[("sub", "u-1"), ("name", "\u{2066}\u{2069}")]),
+            &names,
+        )
+        .expect("valid");
+        assert_eq!(blank.display_name, None);
+    }
+
+    #[test]
+    fn admin_roles_outside_the_safe_set_fail_the_cold_start() {
+        let env = std::collections::BTreeMap::from([("ADMIN_ROLES", "ops team")]);
+        let error = AdminAccess::from_config(&ConfigReader::new(&env)).expect_err("space");
+        assert_eq!(error.variable, "ADMIN_ROLES");
     }
 
     #[test]

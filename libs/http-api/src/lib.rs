@@ -24,13 +24,18 @@ pub mod response;
 pub mod rooms;
 pub mod routing;
 pub mod signature;
+pub mod text;
 
 pub use body::JsonObject;
 pub use claims::{JwtClaims, parse_claim_list};
 pub use cors::CorsPolicy;
 pub use error::{ApiError, ErrorCode};
-pub use identity::{AdminAccess, CallerIdentity, ClaimNames};
+pub use identity::{AdminAccess, CallerIdentity, ClaimNames, check_role_names, configured_roles};
 pub use response::json_response;
 pub use rooms::{ManagedRooms, RoomAccessError, RoomCacheSettings, RoomScope};
 pub use routing::{PathParams, RoutePattern, request_id, request_path};
-pub use signature::{Clock, FixedClock, SignatureError, SystemClock, WebhookSecret};
+pub use signature::{
+    Clock, FixedClock, LegacySignatures, SignatureError, SignatureScheme, SystemClock,
+    VerifiedWebhook, WebhookRequest, WebhookSecret,
+};
+pub use text::{log_field, sanitize_display_name};

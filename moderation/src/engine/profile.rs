@@ -114,14 +114,17 @@ impl CompiledProfile {
         &self.categories
     }
 
-    /// Whether the sender bypasses term rules (trusted userId or trusted token attribute).
+    /// Whether the sender bypasses term rules (trusted userId or trusted token attribute). An
+    /// attribute value may be a comma-separated list (the token API's canonical multi-role
+    /// form, `chatter,moderator`): a trusted value matches the whole value or one element.
     pub fn is_trusted(&self, message: &MessageContext<'_>) -> bool {
         self.senders.trusted.contains(message.user_id)
             || self.senders.trusted_attributes.iter().any(|(key, values)| {
-                message
-                    .sender_attributes
-                    .get(key)
-                    .is_some_and(|value| values.iter().any(|v| v == value))
+                message.sender_attributes.get(key).is_some_and(|value| {
+                    values
+                        .iter()
+                        .any(|v| v == value || value.split(',').any(|element| element == v))
+                })
             })
     }
 }

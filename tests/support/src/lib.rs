@@ -1,7 +1,8 @@
 //! What the test suites share (a dev-dependency only; no production crate depends on it): the
 //! local IVS Chat emulator seeded with the rooms the `events/` fixtures name, a single-attempt
 //! client and a fast-paced client for it, fixture loading, response assertions, a Secrets
-//! Manager stand-in and log capture.
+//! Manager stand-in, log capture, and a fresh state table on the loopback DynamoDB-compatible
+//! server the test command starts ([`state_table`]).
 //!
 //! Panics on failure, as test helpers do.
 
@@ -126,6 +127,120 @@ pub async fn secrets_manager_stand_in(secrets: BTreeMap<String, Value>) -> Strin
     url
 }
 
+/// The variable holding the URL of the DynamoDB-compatible server on loopback (moto's server
+/// mode), set by `scripts/test-all`, which starts and stops the server.
+pub const DYNAMODB_URL_VARIABLE: &str = "TOOLKIT_TEST_DYNAMODB_URL";
+
+/// The URL of the test DynamoDB server. Panics naming the variable when it is unset.
+pub fn dynamodb_url() -> String {
+    std::env::var(DYNAMODB_URL_VARIABLE).unwrap_or_else(|_| {
+        panic!(
+            "{DYNAMODB_URL_VARIABLE} is not set: run scripts/test-all, which starts moto_server on \
+             loopback, or start `.venv/bin/moto_server -H 127.0.0.1 -p 5999` and export \
+             {DYNAMODB_URL_VARIABLE}=http://127.0.0.1:5999"
+        )
+    })
+}
+
+/// A DynamoDB client for the test server at `url` (static test credentials, `us-east-1`, one
+/// attempt).
+pub fn dynamodb_client(url: &str) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Creates a table shaped like `template.yaml`'s `StateTable` (string `pk` and `sk`,
+/// on-demand, TTL on `expiresAt`) with a fresh name on the test server, so tests running in
+/// parallel never share state.
+pub async fn create_state_table(client: &aws_sdk_dynamodb::Client) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "toolkit-state-{}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("attribute definition")
+    };
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("key schema element")
+    };
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute(toolkit_state::PARTITION_KEY))
+        .attribute_definitions(attribute(toolkit_state::SORT_KEY))
+        .key_schema(key(toolkit_state::PARTITION_KEY, KeyType::Hash))
+        .key_schema(key(toolkit_state::SORT_KEY, KeyType::Range))
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "CreateTable on the test DynamoDB server failed: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+            )
+        });
+    client
+        .update_time_to_live()
+        .table_name(&name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(toolkit_state::EXPIRES_AT)
+                .build()
+                .expect("ttl specification"),
+        )
+        .send()
+        .await
+        .expect("UpdateTimeToLive on the test DynamoDB server");
+    name
+}
+
+/// A [`toolkit_state::StateTable`] over a fresh table on the test server.
+pub async fn state_table() -> toolkit_state::StateTable {
+    let client = dynamodb_client(&dynamodb_url());
+    let name = create_state_table(&client).await;
+    toolkit_state::StateTable::new(client, name)
+}
+
+/// [`state_table`] for synchronous callers, even inside a Tokio test (the table is created on a
+/// thread of its own).
+pub fn state_table_now() -> toolkit_state::StateTable {
+    std::thread::spawn(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the table setup")
+            .block_on(state_table())
+    })
+    .join()
+    .expect("state table created")
+}
+
 /// A client for the emulator that does not retry, so every upstream error surfaces at once.
 pub fn client(emulator: &RunningEmulator) -> ChatClient {
     ChatClient::for_endpoint(
@@ -176,6 +291,26 @@ pub fn fixture(manifest_dir: &str, folder: &str, name: &str) -> Request {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
     lambda_http::request::from_str(&text).expect("fixture is an API Gateway v2 request")
+}
+
+/// The fixture of [`fixture`] as JSON, changed by `edit` (a claim, a header, the body) before
+/// it becomes a request: one fixture serves a family of attack variants.
+pub fn fixture_with(
+    manifest_dir: &str,
+    folder: &str,
+    name: &str,
+    edit: impl FnOnce(&mut Value),
+) -> Request {
+    let path = Path::new(manifest_dir)
+        .join("../../events")
+        .join(folder)
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let mut event: Value = serde_json::from_str(&text).expect("fixture is JSON");
+    edit(&mut event);
+    lambda_http::request::from_str(&event.to_string())
+        .expect("edited fixture is an API Gateway v2 request")
 }
 
 /// The response body as JSON.

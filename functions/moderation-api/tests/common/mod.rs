@@ -25,6 +25,7 @@ pub fn env() -> BTreeMap<&'static str, &'static str> {
         ("EVENT_NAME_ALLOW_LIST", "app:poll_started, app:stream_live"),
         ("CORS_ALLOWED_ORIGINS", "https://chat.example.com"),
         ("WEBHOOK_SECRET", TEST_WEBHOOK_SECRET),
+        ("STATE_TABLE_NAME", "per-test-table"),
     ])
 }
 
@@ -52,10 +53,22 @@ pub fn api(emulator: &RunningEmulator) -> ModerationApi {
     api_at(emulator, FIXTURE_SIGNED_AT)
 }
 
-/// The moderation API over the emulator, its clock stopped at `unix_seconds`.
+/// The moderation API over the emulator, its clock stopped at `unix_seconds`, its seen
+/// nonces in a fresh table on the loopback DynamoDB-compatible server.
 pub fn api_at(emulator: &RunningEmulator, unix_seconds: u64) -> ModerationApi {
-    ModerationApi::new(config(), client(emulator))
+    api_with(config(), emulator, unix_seconds)
+}
+
+/// The moderation API for `config` over the emulator, its clock stopped at `unix_seconds`, its
+/// seen nonces in a fresh table on the loopback DynamoDB-compatible server.
+pub fn api_with(
+    config: ModerationApiConfig,
+    emulator: &RunningEmulator,
+    unix_seconds: u64,
+) -> ModerationApi {
+    ModerationApi::new(config, client(emulator))
         .with_clock(FixedClock::at_unix_seconds(unix_seconds))
+        .with_state_table(state_table_now())
 }
 
 /// The request in `events/moderation-api/NAME.json`.
