@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod engine;
+pub mod evaluate;
 mod mask;
 pub mod normalise;
 pub mod policy;
@@ -32,9 +33,9 @@ mod review;
 pub mod terms;
 
 pub use engine::{
-    CompiledProfile, DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, Decision, MAX_REASON_CHARS,
-    MAX_REGEX_CHARS, MAX_REGEX_RULES, MessageContext, PolicyError, PolicySet, REGEX_SIZE_LIMIT,
-    RuleHit, RuleKind, Verdict,
+    BUILTIN_LANGUAGE_PACKS, CompiledProfile, DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, Decision,
+    MAX_REASON_CHARS, MAX_REGEX_CHARS, MAX_REGEX_RULES, MessageContext, PolicyError, PolicySet,
+    REGEX_SIZE_LIMIT, RuleHit, RuleKind, Verdict,
 };
 pub use mask::mask_spans;
 pub use normalise::{NormalisedText, normalise};

@@ -24,7 +24,8 @@
 //!    `0 1 3 4 5 7 8 9` only between letters (digits also leading a word of three or more
 //!    letters, `5hit`), and digits only when the token has more letters than digits (so `$5`,
 //!    `142,460`, `1v1`, `5pm` and `911` stay intact).
-//! 7. Apostrophes between letters are dropped (`don't` → `dont`), mask symbols (`*`, `#`, emoji)
+//! 7. Apostrophes between letters are dropped (`don't` → `dont`; before the endings `re`, `ll`,
+//!    `ve` they split, so `who're` is not `whore`), mask symbols (`*`, `#`, emoji)
 //!    split the token and are recorded for masked-form matching (`f*ck`, `f🤬ck`, `f@ck`).
 //! 8. Runs of three or more single-letter tokens separated by short gaps on one line are joined
 //!    (`f u c k`, `f.u.c.k`, `f_u-c_k`); ordinary words never are (`push it`, `don't i think`).
@@ -602,7 +603,9 @@ fn decode_token(
             },
             UnitKind::Mask => (' ', OutKind::Split),
             UnitKind::Apostrophe => {
-                if internal(index) {
+                // `who're` must not read as a word (`whore`): the two-letter contraction
+                // endings split; `don't` and `dick's` still join (`dont`, `dicks`).
+                if internal(index) && !ends_with_contraction(&token[index + 1..]) {
                     continue;
                 }
                 (' ', OutKind::Split)
@@ -632,6 +635,18 @@ fn decode_token(
             orig_start: first.start,
             orig_end: last.end,
         });
+    }
+}
+
+/// Whether the units after an apostrophe are exactly an English two-letter contraction ending
+/// (`'re`, `'ll`, `'ve`) closing the token.
+fn ends_with_contraction(rest: &[Unit]) -> bool {
+    match rest {
+        [a, b] => {
+            let pair = [a.ch.to_ascii_lowercase(), b.ch.to_ascii_lowercase()];
+            matches!(pair, ['r', 'e'] | ['l', 'l'] | ['v', 'e'])
+        }
+        _ => false,
     }
 }
 

@@ -111,6 +111,43 @@ pub struct TermGroupDocument {
     pub reason: Option<String>,
     /// Patterns: `word`, `word*`, `*word`, `*word*`.
     pub patterns: Vec<String>,
+    /// Language the group belongs to (ISO 639-1, e.g. `"es"`). A group with a language is
+    /// checked only by profiles whose `languages` name it; without one, by every profile.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Languages in which these words are ordinary words (`dick` is German for "thick"). A
+    /// match is dropped when the message reads as one of them, or, when the message gives no
+    /// clue, when the profile's first language is one of them.
+    #[serde(default)]
+    pub ordinary_in: Vec<String>,
+}
+
+/// A language pack: one language's block list, allow list and the common words that identify
+/// the language of a message. The built-in packs are `packs/<code>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguagePackDocument {
+    /// The language.
+    pub language: LanguageDocument,
+    /// Block-list term groups; their `language` must be unset or the pack's code.
+    #[serde(default)]
+    pub terms: Vec<TermGroupDocument>,
+}
+
+/// A language's identity, allow list and identifying words.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageDocument {
+    /// ISO 639-1 code (`"es"`).
+    pub code: String,
+    /// English name (`"Spanish"`).
+    pub name: String,
+    /// Allow-list entries added to profiles that check this language.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Frequent short words that mark a message as written in this language (whole words).
+    #[serde(default)]
+    pub hints: Vec<String>,
 }
 
 /// A named profile. Every field is optional; unset fields come from `extends` (one profile,
@@ -124,6 +161,10 @@ pub struct ProfileDocument {
     /// Term categories checked (default: all).
     #[serde(default)]
     pub categories: Option<Vec<String>>,
+    /// Languages whose packs and term groups are checked, the room's main language first
+    /// (e.g. `["es", "en"]`; default: none, so only groups without a language).
+    #[serde(default)]
+    pub languages: Option<Vec<String>>,
     /// Extra allow-list entries for this profile.
     #[serde(default)]
     pub allow: Option<Vec<String>>,
@@ -269,9 +310,18 @@ pub struct SpamDocument {
     /// Longest allowed message in code points (IVS allows at most 500).
     #[serde(default)]
     pub max_code_points: Option<u32>,
-    /// Action when a spam limit is exceeded (default `deny`).
+    /// Action when a spam limit is exceeded (default `deny`), unless set per rule below.
     #[serde(default)]
     pub action: Option<Action>,
+    /// Action for the repeated-character rule (default: `action`).
+    #[serde(default)]
+    pub repeated_char_action: Option<Action>,
+    /// Action for the capitals rule (default: `action`).
+    #[serde(default)]
+    pub caps_action: Option<Action>,
+    /// Action for the length rule (default: `action`).
+    #[serde(default)]
+    pub length_action: Option<Action>,
 }
 
 /// Sender rules.

@@ -20,6 +20,9 @@ use crate::policy::{Action, Severity};
 /// Longest term or allow-list entry, in code points (Discord allows 60).
 pub const MAX_TERM_CHARS: usize = 100;
 
+/// Most languages one policy can name (language ids are bits of a `u32`).
+pub const MAX_LANGUAGES: usize = 32;
+
 /// How a term must sit in the text to match (Discord's keyword wildcards).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MatchMode {
@@ -88,6 +91,9 @@ pub struct TermGroup {
     pub action: Option<Action>,
     /// Reason shown to the sender on DENY, overriding the profile's.
     pub reason: Option<Arc<str>>,
+    /// Languages (bit `i` = language id `i`) in which the group's words are ordinary words: a
+    /// match is dropped when the message reads as one of them (see [`TermMatcher::build`]).
+    pub ordinary_in: u32,
 }
 
 /// One block-list term.
@@ -113,6 +119,8 @@ impl TermInfo {
 enum Target {
     Term(u32),
     Allow,
+    /// A word that marks the message as written in this language id.
+    Hint(u8),
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +146,17 @@ pub(crate) struct TermHit {
 pub(crate) struct MatchScratch {
     raw: Vec<(u32, u32, u32)>,
     allows: Vec<(u32, u32)>,
+    hint_counts: [u16; MAX_LANGUAGES],
+    /// The profile's main language id: how a message without language hints reads.
+    pub(crate) main_language: Option<u8>,
+}
+
+impl MatchScratch {
+    /// The language id with strictly the most hint words in the text of the last
+    /// [`TermMatcher::find`], if any.
+    pub(crate) fn hinted_language(&self) -> Option<u8> {
+        message_language(&self.hint_counts)
+    }
 }
 
 /// A compiled block list plus allow list.
@@ -151,6 +170,8 @@ pub struct TermMatcher {
     groups: Vec<TermGroup>,
     /// Terms by first letter, for masked-form matching.
     masked_index: HashMap<char, Vec<u32>>,
+    /// Whether any group is ordinary in some language (then hints are in the automaton).
+    has_ordinary: bool,
 }
 
 /// A term or allow-list entry that could not be compiled.
@@ -195,9 +216,16 @@ impl TermMatcher {
     ///
     /// Terms of at least `reversed_min` severity with 4 or more letters are also added written
     /// backwards (`kcuf`), so reversed text is caught in the same single pass.
+    ///
+    /// `hints` are, per language id (below [`MAX_LANGUAGES`]), whole words that mark a message
+    /// as written in that language. They go into the same automaton (only when some group has
+    /// `ordinary_in` languages): a match of such a group is dropped when the message has more
+    /// hints of one of its `ordinary_in` languages than of any other language, or, with no
+    /// hints at all, when the profile's main language is one of them.
     pub fn build(
         groups: Vec<(TermGroup, Vec<String>)>,
         allow: &[String],
+        hints: &[(u8, Vec<String>)],
         reversed_min: Option<Severity>,
     ) -> Result<TermMatcher, TermError> {
         let mut builder = Builder {
@@ -234,7 +262,10 @@ impl TermMatcher {
                     mode,
                     expanded: expanded.into_boxed_str(),
                 });
+                // Whole-word terms are not reversed: their reversals are ordinary words too
+                // often (`neger` → `Regen`, `gook` → `koog`, `troon` → `Noort`).
                 if add_reversed
+                    && mode != MatchMode::Word
                     && terms
                         .last()
                         .is_some_and(|t: &TermInfo| t.expanded_len() >= 4)
@@ -247,7 +278,9 @@ impl TermMatcher {
                             .or_default()
                             .push(Entry {
                                 target: Target::Term(term_id),
-                                mode: mode.reversed(),
+                                // Only a whole reversed word (`kcuf`): reversed affixes are
+                                // everywhere in ordinary words (`laggin`, `hydrater`).
+                                mode: MatchMode::Word,
                                 runs: reversed_runs.into_boxed_slice(),
                             });
                     }
@@ -259,6 +292,33 @@ impl TermMatcher {
                 });
             }
             compiled_groups.push(group);
+        }
+        let has_ordinary = compiled_groups
+            .iter()
+            .any(|g: &TermGroup| g.ordinary_in != 0);
+        for (language, words) in hints.iter().filter(|_| has_ordinary) {
+            if usize::from(*language) >= MAX_LANGUAGES {
+                return Err(TermError {
+                    pattern: String::new(),
+                    group: None,
+                    reason: format!("more than {MAX_LANGUAGES} languages"),
+                });
+            }
+            for word in words {
+                let (_, text, runs) =
+                    builder
+                        .normalise_pattern(word)
+                        .map_err(|reason| TermError {
+                            pattern: word.clone(),
+                            group: None,
+                            reason: format!("language hint: {reason}"),
+                        })?;
+                builder.by_text.entry(text).or_default().push(Entry {
+                    target: Target::Hint(*language),
+                    mode: MatchMode::Word,
+                    runs: runs.into_boxed_slice(),
+                });
+            }
         }
         for pattern in allow {
             let (mode, text, runs) =
@@ -311,6 +371,7 @@ impl TermMatcher {
             terms,
             groups: compiled_groups,
             masked_index,
+            has_ordinary,
         })
     }
 
@@ -330,6 +391,21 @@ impl TermMatcher {
 
     pub(crate) fn group(&self, group: u32) -> Option<&TermGroup> {
         self.groups.get(group as usize)
+    }
+
+    fn is_ordinary_in_any(&self, term: u32) -> bool {
+        self.term(term)
+            .and_then(|t| self.group(t.group))
+            .is_some_and(|g| g.ordinary_in != 0)
+    }
+
+    /// Whether the term's words are ordinary words of this language id.
+    fn is_ordinary_in(&self, term: u32, language: u8) -> bool {
+        let ordinary_in = self
+            .term(term)
+            .and_then(|t| self.group(t.group))
+            .map_or(0, |g| g.ordinary_in);
+        ordinary_in & (1u32 << (u32::from(language) % 32)) != 0
     }
 
     fn severity_of(&self, term: u32) -> Severity {
@@ -353,6 +429,7 @@ impl TermMatcher {
         let haystack = text.as_str().as_bytes();
         scratch.raw.clear();
         scratch.allows.clear();
+        scratch.hint_counts = [0; MAX_LANGUAGES];
         for found in automaton.find_overlapping_iter(haystack) {
             let (start, end) = (found.start(), found.end());
             let Some(&(first, last)) = self.pattern_entries.get(found.pattern().as_usize()) else {
@@ -376,6 +453,11 @@ impl TermMatcher {
                 );
                 match entry.target {
                     Target::Allow => scratch.allows.push(span),
+                    Target::Hint(language) => {
+                        if let Some(count) = scratch.hint_counts.get_mut(usize::from(language)) {
+                            *count = count.saturating_add(1);
+                        }
+                    }
                     Target::Term(term) => {
                         if min_severity.is_some_and(|min| self.severity_of(term) < min) {
                             continue;
@@ -385,12 +467,17 @@ impl TermMatcher {
                 }
             }
         }
+        let reads_as = if self.has_ordinary {
+            message_language(&scratch.hint_counts).or(scratch.main_language)
+        } else {
+            None
+        };
         for &(term, start, end) in &scratch.raw {
             let covered = scratch
                 .allows
                 .iter()
                 .any(|&(a_start, a_end)| a_start <= start && end <= a_end);
-            if covered {
+            if covered || reads_as.is_some_and(|language| self.is_ordinary_in(term, language)) {
                 continue;
             }
             let range = text.original_range(start as usize, end as usize);
@@ -427,6 +514,9 @@ impl TermMatcher {
                 }
                 match entry.target {
                     Target::Allow => return None,
+                    Target::Hint(_) => {}
+                    // Words that are ordinary in another language are never joined from pieces.
+                    Target::Term(term) if self.is_ordinary_in_any(term) => {}
                     Target::Term(term) => {
                         if self.severity_of(term) >= min_severity {
                             found.get_or_insert(term);
@@ -450,11 +540,18 @@ impl TermMatcher {
                 continue;
             };
             let token_len = token_text.chars().count();
-            // Prefer a term of exactly the token's length (`p*ssy` is `pussy`, not `piss*`).
-            let exact_length_first = candidates
+            // Prefer a term of exactly the token's length (`p*ssy` is `pussy`, not `piss*`), and
+            // among those the most severe (`pussy`, not `pissy`).
+            let exact_length = candidates
                 .iter()
-                .filter(|&&id| self.term(id).is_some_and(|t| t.expanded_len() == token_len))
-                .chain(candidates.iter());
+                .filter(|&&id| {
+                    self.term(id).is_some_and(|t| {
+                        t.expanded_len() == token_len
+                            && masked_matches(token_text, &t.expanded, t.mode)
+                    })
+                })
+                .max_by_key(|&&id| (self.severity_of(id), std::cmp::Reverse(id)));
+            let exact_length_first = exact_length.into_iter().chain(candidates.iter());
             for &term_id in exact_length_first {
                 let Some(term) = self.term(term_id) else {
                     continue;
@@ -470,6 +567,29 @@ impl TermMatcher {
             }
         }
     }
+}
+
+/// The language id with strictly the most hint words in the message, if any.
+fn message_language(counts: &[u16; MAX_LANGUAGES]) -> Option<u8> {
+    let mut best: Option<(usize, u16)> = None;
+    let mut tied = false;
+    for (language, &count) in counts.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        match best {
+            Some((_, top)) if count < top => {}
+            Some((_, top)) if count == top => tied = true,
+            _ => {
+                best = Some((language, count));
+                tied = false;
+            }
+        }
+    }
+    if tied {
+        return None;
+    }
+    best.and_then(|(language, _)| u8::try_from(language).ok())
 }
 
 /// The pattern written backwards, with its per-byte run lengths.
@@ -539,10 +659,18 @@ fn mode_matches(text: &[u8], start: usize, end: usize, mode: MatchMode) -> bool 
     }
 }
 
+/// Whether the text's letter runs fit the pattern's: exactly for allow entries; for terms the
+/// pattern's own doubles are required and extra repeats count only as a stretch of three or
+/// more (`fuuuck`), because a doubled letter is how ordinary words spell (`poorness` is not
+/// `porn…`, `Bonner` is not `boner`).
 fn runs_match(text_runs: &[u8], start: usize, pattern_runs: &[u8], exact: bool) -> bool {
     pattern_runs.iter().enumerate().all(|(k, &need)| {
         let have = text_runs.get(start + k).copied().unwrap_or(1);
-        if exact { have == need } else { have >= need }
+        if exact {
+            have == need
+        } else {
+            have == need || (have > need && have >= 3)
+        }
     })
 }
 
@@ -572,6 +700,17 @@ mod tests {
         assert_eq!(MatchMode::parse("*cat*"), Ok((MatchMode::Anywhere, "cat")));
         assert!(MatchMode::parse("c*t").is_err());
         assert!(MatchMode::parse("**").is_err());
+    }
+
+    #[test]
+    fn message_language_needs_a_strict_majority_of_hints() {
+        let mut counts = [0u16; MAX_LANGUAGES];
+        assert_eq!(message_language(&counts), None);
+        counts[3] = 2;
+        counts[1] = 1;
+        assert_eq!(message_language(&counts), Some(3));
+        counts[1] = 2;
+        assert_eq!(message_language(&counts), None);
     }
 
     #[test]

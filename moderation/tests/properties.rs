@@ -174,3 +174,49 @@ proptest! {
         prop_assert!(review.decision.hits.iter().any(|hit| hit.span == (expected_start..expected_start + word.len())));
     }
 }
+
+static BUILTIN: std::sync::LazyLock<PolicySet> =
+    std::sync::LazyLock::new(|| PolicySet::builtin().expect("built-in policy compiles"));
+
+/// Text in scripts no language pack has terms in (Cyrillic, Greek, CJK, Arabic, Hebrew, Thai,
+/// Devanagari, Hangul), with spaces, punctuation and, sometimes, an English term.
+fn other_script_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        8 => proptest::string::string_regex("[а-яё]{1,8}|[α-ω]{1,8}|[一-龥]{1,4}|[ا-ي]{1,8}|[א-ת]{1,6}|[ก-ฮ]{1,6}|[क-ह]{1,6}|[가-힣]{1,4}")
+            .expect("valid regex"),
+        2 => Just(" ".to_string()),
+        1 => Just(", ".to_string()),
+        1 => prop_oneof![Just("fuck"), Just("sh1t"), Just("f u c k"), Just("nigger"), Just("gg")]
+            .prop_map(|s| format!(" {s} ")),
+    ];
+    proptest::collection::vec(piece, 1..20).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// GIVEN text in scripts no pack covers WHEN profiles that differ only in their languages
+    /// decide it THEN they decide the same (same verdict, same rules on the same spans).
+    #[test]
+    fn languages_never_change_decisions_on_text_of_other_scripts(content in other_script_text()) {
+        let policy = &*BUILTIN;
+        let attributes = BTreeMap::new();
+        let message = MessageContext { content: &content, user_id: "viewer-1", sender_attributes: &attributes };
+        let summary = |profile: &str| {
+            let decision = policy.profile(profile).expect("profile").decide(&message);
+            let hits: Vec<(String, std::ops::Range<usize>)> =
+                decision.hits.iter().map(|h| (h.rule.to_string(), h.span.clone())).collect();
+            // Deny reasons are in the room's language; compare the kind of verdict.
+            let verdict = match decision.verdict {
+                Verdict::Allow => "allow".to_string(),
+                Verdict::Rewrite { content } => content,
+                Verdict::Deny { .. } => "deny".to_string(),
+            };
+            (verdict, hits)
+        };
+        let english = summary("default");
+        for profile in ["multilingual", "es", "pt", "de", "fr"] {
+            prop_assert_eq!(&summary(profile), &english, "profile {}", profile);
+        }
+    }
+}

@@ -23,10 +23,15 @@ impl Lcg {
 }
 
 /// The built-in default policy plus `term_count` synthetic terms (random 5–10 letter words,
-/// 85 % whole-word, 5 % each prefix, suffix and anywhere) in 10 groups.
+/// 85 % whole-word, 5 % each prefix, suffix and anywhere) in 10 groups, with every built-in
+/// language pack loaded: rooms without a profile get the `multilingual` one.
 pub fn synthetic_policy_toml(term_count: usize) -> String {
     let mut rng = Lcg::new(0x2545_F491_4F6C_DD1D);
-    let mut toml = String::from(ivschat_moderation::DEFAULT_POLICY_TOML);
+    let mut toml = ivschat_moderation::DEFAULT_POLICY_TOML.replacen(
+        "default_profile = \"default\"",
+        "default_profile = \"multilingual\"",
+        1,
+    );
     let groups = if term_count == 0 { 0 } else { 10 };
     for group in 0..groups {
         toml.push_str(&format!(

@@ -9,11 +9,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use ivschat_api::review::{ReviewRequest, ReviewResult};
+use ivschat_moderation::evaluate::evaluate;
 use ivschat_moderation::{POLICY_PATH_ENV, PolicySet, Review, Verdict};
 use serde_json::{Value, json};
 
 const USAGE: &str = "\
 Usage: ivschat-review [--policy FILE] [--explain]
+       ivschat-review [--policy FILE] --evaluate LABELLED.jsonl
 
 Reads IVS Chat message review requests as JSON Lines on stdin (one request per line, as IVS
 sends them to the review Lambda) and writes, in order, one JSON line per request with exactly
@@ -24,6 +26,12 @@ Options:
                  built-in default policy (the same choice the Lambda makes).
   --explain      Add an \"Explain\" object to each line: profile, verdict, decision time and the
                  rules that fired with category, severity, action and byte span.
+  --evaluate LABELLED.jsonl
+                 Instead of reviewing stdin, decide every labelled message of the file and
+                 print precision, recall and F1 per category and per language, then the
+                 misses. One JSON object per line: {\"text\": \"...\", \"labels\":
+                 [\"profanity\"], \"language\": \"en\"} plus optional \"profile\" or \"room\";
+                 empty labels for a clean message (see moderation/README.md).
   -h, --help     Show this help.
 
 Blank lines are skipped. A line that is not a valid review request is reported on stderr with
@@ -37,6 +45,7 @@ Example:
 struct Options {
     policy: Option<PathBuf>,
     explain: bool,
+    evaluate: Option<PathBuf>,
 }
 
 enum Command {
@@ -48,6 +57,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut options = Options {
         policy: None,
         explain: false,
+        evaluate: None,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -59,6 +69,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Command, String> {
                     .next()
                     .ok_or_else(|| "--policy needs a FILE argument".to_string())?;
                 options.policy = Some(PathBuf::from(path));
+            }
+            "--evaluate" => {
+                let path = args
+                    .next()
+                    .ok_or_else(|| "--evaluate needs a LABELLED.jsonl argument".to_string())?;
+                options.evaluate = Some(PathBuf::from(path));
             }
             other => match other.strip_prefix("--policy=") {
                 Some(path) => options.policy = Some(PathBuf::from(path)),
@@ -181,6 +197,14 @@ fn run(options: &Options) -> Result<bool, String> {
     let path = policy_path(options.policy.as_deref(), std::env::var_os(POLICY_PATH_ENV));
     let policy =
         PolicySet::load(path.as_deref()).map_err(|error| format!("cannot load policy: {error}"))?;
+    if let Some(labelled) = &options.evaluate {
+        let text = std::fs::read_to_string(labelled)
+            .map_err(|error| format!("{}: cannot read: {error}", labelled.display()))?;
+        let evaluation =
+            evaluate(&policy, &text).map_err(|error| format!("{}: {error}", labelled.display()))?;
+        print!("{}", evaluation.report());
+        return Ok(true);
+    }
 
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
@@ -277,6 +301,15 @@ mod tests {
         };
         assert_eq!(options.policy, Some(PathBuf::from("p.toml")));
         assert!(options.explain);
+    }
+
+    #[test]
+    fn parses_evaluate_with_its_file_and_rejects_it_without() {
+        let Ok(Command::Run(options)) = parse_args(args(&["--evaluate", "l.jsonl"])) else {
+            panic!("expected run options");
+        };
+        assert_eq!(options.evaluate, Some(PathBuf::from("l.jsonl")));
+        assert!(parse_args(args(&["--evaluate"])).is_err());
     }
 
     #[test]

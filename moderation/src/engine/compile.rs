@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 
+use super::packs::builtin_packs;
 use super::policy_set::{PolicyError, PolicySet};
 use super::profile::{ActionTable, CompiledProfile, LinkRule, RegexRule, SenderRules, SpamRules};
 use crate::policy::{
-    Action, ActionsDocument, PolicyDocument, ProfileDocument, RegexRuleDocument, Severity,
-    SpamDocument,
+    Action, ActionsDocument, LanguagePackDocument, PolicyDocument, ProfileDocument,
+    RegexRuleDocument, Severity, SpamDocument, TermGroupDocument,
 };
-use crate::terms::{TermGroup, TermMatcher};
+use crate::terms::{MAX_LANGUAGES, TermGroup, TermMatcher};
 
 /// Most regex rules a profile may have.
 pub const MAX_REGEX_RULES: usize = 20;
@@ -29,8 +30,17 @@ const DEFAULT_FLAG_ATTRIBUTE: &str = "Flagged";
 const DEFAULT_CAPS_MIN_LENGTH: u32 = 20;
 const LINK_PATTERN: &str = r"(?i)\b(?:[a-z][a-z0-9+.-]*://[^\s<>]+|www\.[^\s<>]+|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|gg|tv|co|ly|app|dev|xyz|info|biz|us|uk|de|fr|ru|cn|jp|link|live|site|online|shop|store|club|top|vip|ai|cc|be|me)\b(?:[/:?#][^\s<>]*)?)";
 
-/// What makes two profiles' term matchers identical: categories, allow list, reversed minimum.
-type MatcherKey = (Vec<String>, Vec<String>, Option<Severity>);
+/// What makes two profiles' term matchers identical: categories, allow list, reversed minimum,
+/// languages.
+type MatcherKey = (Vec<String>, Vec<String>, Option<Severity>, Vec<String>);
+
+/// A term group with where it came from, for error messages (`terms[3]`,
+/// `language pack "es" terms[0]`).
+struct SourcedGroup<'a> {
+    entry: String,
+    group: &'a TermGroupDocument,
+    language: Option<&'a str>,
+}
 
 pub(super) struct Compiler<'a> {
     document: &'a PolicyDocument,
@@ -38,6 +48,12 @@ pub(super) struct Compiler<'a> {
     link_detector: Arc<Regex>,
     matchers: HashMap<MatcherKey, Arc<TermMatcher>>,
     known_categories: HashSet<String>,
+    /// The document's groups, then the groups of every built-in pack a profile names.
+    groups: Vec<SourcedGroup<'a>>,
+    /// Built-in packs (all of them: their hints identify a message's language).
+    packs: &'static [LanguagePackDocument],
+    /// Language codes by id: the built-in packs first, then other codes the document names.
+    languages: Vec<String>,
 }
 
 impl<'a> Compiler<'a> {
@@ -50,8 +66,60 @@ impl<'a> Compiler<'a> {
             entry: "link detector".to_string(),
             reason: error.to_string(),
         })?;
+        let packs = builtin_packs().map_err(|reason| PolicyError::Invalid {
+            source_name: source_name.to_string(),
+            entry: "language packs".to_string(),
+            reason,
+        })?;
+        let mut languages: Vec<String> = packs.iter().map(|p| p.language.code.clone()).collect();
+        let named = document
+            .terms
+            .iter()
+            .flat_map(|g| g.language.iter().chain(&g.ordinary_in))
+            .chain(
+                document
+                    .profiles
+                    .values()
+                    .flat_map(|p| p.languages.iter().flatten()),
+            );
+        for code in named {
+            if !languages.contains(code) {
+                languages.push(code.clone());
+            }
+        }
+        let mut groups: Vec<SourcedGroup<'a>> = document
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(index, group)| SourcedGroup {
+                entry: format!("terms[{index}] (rule \"{}\")", group.rule),
+                group,
+                language: group.language.as_deref(),
+            })
+            .collect();
+        let used: HashSet<&str> = document
+            .profiles
+            .values()
+            .flat_map(|p| p.languages.iter().flatten())
+            .map(String::as_str)
+            .collect();
+        for pack in packs
+            .iter()
+            .filter(|p| used.contains(p.language.code.as_str()))
+        {
+            for (index, group) in pack.terms.iter().enumerate() {
+                groups.push(SourcedGroup {
+                    entry: format!(
+                        "language pack \"{}\" terms[{index}] (rule \"{}\")",
+                        pack.language.code, group.rule
+                    ),
+                    group,
+                    language: Some(pack.language.code.as_str()),
+                });
+            }
+        }
         let mut known_categories: HashSet<String> =
-            document.terms.iter().map(|g| g.category.clone()).collect();
+            groups.iter().map(|g| g.group.category.clone()).collect();
         for profile in document.profiles.values() {
             for rule in profile.regex.iter().flatten() {
                 known_categories.insert(rule.category.clone());
@@ -63,7 +131,17 @@ impl<'a> Compiler<'a> {
             link_detector: Arc::new(link_detector),
             matchers: HashMap::new(),
             known_categories,
+            groups,
+            packs,
+            languages,
         })
+    }
+
+    fn language_id(&self, code: &str) -> Option<u8> {
+        self.languages
+            .iter()
+            .position(|c| c == code)
+            .and_then(|id| u8::try_from(id).ok())
     }
 
     fn invalid(&self, entry: impl Into<String>, reason: impl Into<String>) -> PolicyError {
@@ -76,21 +154,32 @@ impl<'a> Compiler<'a> {
 
     pub(super) fn compile(mut self) -> Result<PolicySet, PolicyError> {
         let document = self.document;
-        for (index, group) in document.terms.iter().enumerate() {
+        if self.languages.len() > MAX_LANGUAGES {
+            return Err(self.invalid(
+                "languages",
+                format!("the policy names more than {MAX_LANGUAGES} languages"),
+            ));
+        }
+        for sourced in &self.groups {
+            let group = sourced.group;
             if group.patterns.is_empty() {
-                return Err(self.invalid(
-                    format!("terms[{index}] (rule \"{}\")", group.rule),
-                    "has no patterns",
-                ));
+                return Err(self.invalid(sourced.entry.clone(), "has no patterns"));
             }
             if group.rule.trim().is_empty() {
-                return Err(self.invalid(format!("terms[{index}]"), "rule id is empty"));
+                return Err(self.invalid(sourced.entry.clone(), "rule id is empty"));
             }
             if let Some(reason) = &group.reason {
-                self.check_reason(
-                    &format!("terms[{index}] (rule \"{}\").reason", group.rule),
-                    reason,
-                )?;
+                self.check_reason(&format!("{}.reason", sourced.entry), reason)?;
+            }
+            for code in group.language.iter().chain(&group.ordinary_in) {
+                if !is_language_code(code) {
+                    return Err(self.invalid(
+                        sourced.entry.clone(),
+                        format!(
+                            "\"{code}\" is not an ISO 639 language code (2-3 lower-case letters)"
+                        ),
+                    ));
+                }
             }
         }
         let mut names: Vec<String> = document.profiles.keys().cloned().collect();
@@ -206,24 +295,65 @@ impl<'a> Compiler<'a> {
                 list.clone()
             }
             None => self
-                .document
-                .terms
+                .groups
                 .iter()
-                .map(|g| g.category.clone())
+                .map(|g| g.group.category.clone())
                 .collect(),
         };
         categories.sort();
         categories.dedup();
+        let languages: Vec<String> = profile.languages.clone().unwrap_or_default();
+        for code in &languages {
+            let builtin = self.packs.iter().any(|p| &p.language.code == code);
+            let in_document = self
+                .document
+                .terms
+                .iter()
+                .any(|g| g.language.as_ref() == Some(code));
+            if !builtin && !in_document {
+                let codes: Vec<&str> = self
+                    .packs
+                    .iter()
+                    .map(|p| p.language.code.as_str())
+                    .collect();
+                return Err(self.invalid(
+                    at("languages"),
+                    format!(
+                        "unknown language \"{code}\" (built-in packs: {}; or give term groups that language)",
+                        codes.join(", ")
+                    ),
+                ));
+            }
+        }
+        let main_language = languages.first().and_then(|code| self.language_id(code));
         let mut allow = self.document.allow.clone();
         allow.extend(profile.allow.iter().flatten().cloned());
+        for pack in self.packs {
+            if languages.contains(&pack.language.code) {
+                allow.extend(pack.language.allow.iter().cloned());
+            }
+        }
+        let mut language_set = languages.clone();
+        language_set.sort();
+        language_set.dedup();
         let evasion = profile.evasion.clone().unwrap_or_default();
         let reversed_min = evasion.reversed_min_severity.min_severity();
-        let key = (categories.clone(), allow.clone(), reversed_min);
+        let key = (
+            categories.clone(),
+            allow.clone(),
+            reversed_min,
+            language_set,
+        );
         let terms = match self.matchers.get(&key) {
             Some(matcher) => matcher.clone(),
             None => {
-                let matcher =
-                    Arc::new(self.build_matcher(name, &categories, &allow, reversed_min)?);
+                let matcher = Arc::new(self.build_matcher(
+                    name,
+                    &categories,
+                    &languages,
+                    &allow,
+                    reversed_min,
+                )?);
                 self.matchers.insert(key, matcher.clone());
                 matcher
             }
@@ -319,6 +449,13 @@ impl<'a> Compiler<'a> {
             senders,
             regex_rules,
             categories: categories.into_iter().map(Arc::from).collect(),
+            languages: languages.into_iter().map(Arc::from).collect(),
+            main_language,
+            language_codes: self
+                .languages
+                .iter()
+                .map(|c| Arc::from(c.as_str()))
+                .collect(),
         })
     }
 
@@ -326,15 +463,25 @@ impl<'a> Compiler<'a> {
         &self,
         profile: &str,
         categories: &[String],
+        languages: &[String],
         allow: &[String],
         reversed_min: Option<Severity>,
     ) -> Result<TermMatcher, PolicyError> {
         let mut group_indices = Vec::new();
         let mut groups = Vec::new();
-        for (index, group) in self.document.terms.iter().enumerate() {
-            if !categories.contains(&group.category) {
+        for (index, sourced) in self.groups.iter().enumerate() {
+            let group = sourced.group;
+            let language_checked = sourced
+                .language
+                .is_none_or(|code| languages.iter().any(|l| l == code));
+            if !categories.contains(&group.category) || !language_checked {
                 continue;
             }
+            let ordinary_in = group
+                .ordinary_in
+                .iter()
+                .filter_map(|code| self.language_id(code))
+                .fold(0u32, |mask, id| mask | (1u32 << (u32::from(id) % 32)));
             group_indices.push(index);
             groups.push((
                 TermGroup {
@@ -343,20 +490,28 @@ impl<'a> Compiler<'a> {
                     severity: group.severity,
                     action: group.action,
                     reason: group.reason.as_deref().map(Arc::from),
+                    ordinary_in,
                 },
                 group.patterns.clone(),
             ));
         }
-        TermMatcher::build(groups, allow, reversed_min).map_err(|error| match error.group {
+        let hints: Vec<(u8, Vec<String>)> = self
+            .packs
+            .iter()
+            .filter_map(|pack| {
+                let id = self.language_id(&pack.language.code)?;
+                Some((id, pack.language.hints.clone()))
+            })
+            .collect();
+        TermMatcher::build(groups, allow, &hints, reversed_min).map_err(|error| match error.group {
             Some(local) => {
                 let index = group_indices.get(local).copied().unwrap_or(local);
-                let rule = self
-                    .document
-                    .terms
+                let entry = self
+                    .groups
                     .get(index)
-                    .map_or("", |g| g.rule.as_str());
+                    .map_or_else(|| format!("terms[{index}]"), |g| g.entry.clone());
                 self.invalid(
-                    format!("terms[{index}] (rule \"{rule}\")"),
+                    entry,
                     format!("pattern \"{}\": {}", error.pattern, error.reason),
                 )
             }
@@ -413,12 +568,15 @@ impl<'a> Compiler<'a> {
         if spam.max_code_points == Some(0) {
             return Err(self.invalid(at("max_code_points"), "must be at least 1"));
         }
+        let action = spam.action.unwrap_or(Action::Deny);
         Ok(SpamRules {
             max_repeated_char: spam.max_repeated_char,
             max_caps_ratio: spam.max_caps_ratio,
             caps_min_length: spam.caps_min_length.unwrap_or(DEFAULT_CAPS_MIN_LENGTH),
             max_code_points: spam.max_code_points,
-            action: spam.action.unwrap_or(Action::Deny),
+            repeated_char_action: spam.repeated_char_action.unwrap_or(action),
+            caps_action: spam.caps_action.unwrap_or(action),
+            length_action: spam.length_action.unwrap_or(action),
         })
     }
 
@@ -479,6 +637,11 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// ISO 639-1/639-3 shape: two or three lower-case ASCII letters.
+fn is_language_code(code: &str) -> bool {
+    (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
+}
+
 fn merge_profile(merged: &mut ProfileDocument, parent: &ProfileDocument) {
     // `merged` holds the child's values; fill what it left unset from the parent.
     macro_rules! inherit {
@@ -488,6 +651,7 @@ fn merge_profile(merged: &mut ProfileDocument, parent: &ProfileDocument) {
     }
     inherit!(
         categories,
+        languages,
         allow,
         reason,
         category_reasons,

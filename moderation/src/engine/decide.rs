@@ -59,6 +59,34 @@ impl CompiledProfile {
         self.finish(content, hits)
     }
 
+    /// The language the message reads as by the built-in packs' hint words (the language with
+    /// strictly the most of them), the signal that decides terms marked `ordinary_in`. `None`
+    /// when no language leads, or when no term of the profile is marked (then hints are not
+    /// matched at all).
+    pub fn message_language(&self, content: &str) -> Option<&str> {
+        let run = |scratch: &mut DecisionScratch| {
+            scratch.hits.clear();
+            normalise_into(
+                content,
+                ScriptFold::MixedTokens,
+                &mut scratch.normaliser,
+                &mut scratch.primary,
+            );
+            self.terms.find(
+                &scratch.primary,
+                None,
+                &mut scratch.matches,
+                &mut scratch.hits,
+            );
+            scratch.matches.hinted_language()
+        };
+        let id = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => run(&mut scratch),
+            Err(_) => run(&mut DecisionScratch::default()),
+        })?;
+        self.language_codes.get(usize::from(id)).map(|code| &**code)
+    }
+
     fn spam_hit(
         &self,
         rule: &str,
@@ -124,7 +152,7 @@ impl CompiledProfile {
             && code_points > max
         {
             let reason = format!("Your message is longer than {max} characters.");
-            hits.push(self.spam_hit("spam.length", 0..content.len(), &reason, spam.action));
+            hits.push(self.spam_hit("spam.length", 0..content.len(), &reason, spam.length_action));
         }
         if let Some(max) = spam.max_repeated_char
             && longest.0 > max
@@ -133,7 +161,7 @@ impl CompiledProfile {
                 "spam.repeated_char",
                 longest.1..longest.2,
                 "Your message repeats one character too many times.",
-                spam.action,
+                spam.repeated_char_action,
             ));
         }
         if let Some(max_ratio) = spam.max_caps_ratio
@@ -145,7 +173,7 @@ impl CompiledProfile {
                 "spam.caps",
                 0..content.len(),
                 "Your message has too many capital letters.",
-                spam.action,
+                spam.caps_action,
             ));
         }
     }
@@ -153,6 +181,7 @@ impl CompiledProfile {
     fn check_terms(&self, content: &str, hits: &mut Vec<RuleHit>) {
         let mut run = |scratch: &mut DecisionScratch| {
             scratch.hits.clear();
+            scratch.matches.main_language = self.main_language;
             normalise_into(
                 content,
                 ScriptFold::MixedTokens,

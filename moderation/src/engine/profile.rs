@@ -38,7 +38,9 @@ pub(super) struct SpamRules {
     pub(super) max_caps_ratio: Option<f64>,
     pub(super) caps_min_length: u32,
     pub(super) max_code_points: Option<u32>,
-    pub(super) action: Action,
+    pub(super) repeated_char_action: Action,
+    pub(super) caps_action: Action,
+    pub(super) length_action: Action,
 }
 
 /// Blocked and trusted senders, by userId or chat-token attribute.
@@ -91,6 +93,11 @@ pub struct CompiledProfile {
     pub(super) senders: SenderRules,
     pub(super) regex_rules: Vec<RegexRule>,
     pub(super) categories: Arc<[Arc<str>]>,
+    pub(super) languages: Arc<[Arc<str>]>,
+    /// Language id of the first of `languages`: how a message without language hints reads.
+    pub(super) main_language: Option<u8>,
+    /// Every language code of the policy, by id.
+    pub(super) language_codes: Arc<[Arc<str>]>,
 }
 
 impl CompiledProfile {
@@ -112,6 +119,11 @@ impl CompiledProfile {
     /// Term categories the profile checks.
     pub fn categories(&self) -> &[Arc<str>] {
         &self.categories
+    }
+
+    /// Languages whose packs and term groups the profile checks, its main language first.
+    pub fn languages(&self) -> &[Arc<str>] {
+        &self.languages
     }
 
     /// Whether the sender bypasses term rules (trusted userId or trusted token attribute). An
