@@ -67,13 +67,19 @@ pub enum StreamEventOutcome {
         room_created: bool,
         /// The chat event sent.
         chat_event: String,
+        /// Younger rooms of the same channel (left by two first events racing) deleted now.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        duplicates_deleted: Vec<String>,
     },
-    /// The room has already applied an event at least as new; nothing was done.
+    /// The room has already applied an event at least as new; nothing else was done to it.
     IgnoredStale {
         /// The room.
         room_arn: String,
         /// The time of the last event applied to it.
         last_applied: String,
+        /// Younger rooms of the same channel deleted now.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        duplicates_deleted: Vec<String>,
     },
     /// Not an event this function acts on (other detail-type or event name).
     IgnoredEventName {
@@ -102,6 +108,28 @@ pub fn parse_time_tag(value: &str) -> Option<OffsetDateTime> {
     })
 }
 
+/// Deletes `duplicates`, the younger managed rooms of a channel: every event uses the oldest, so
+/// these only exist because two first events raced (IVS Chat has no lock to prevent it). Returns
+/// the ARNs deleted (or already gone); a failure is logged and left for the next event or sweep.
+pub async fn delete_duplicate_rooms(
+    client: &PacedChatClient,
+    duplicates: &[RoomSummary],
+) -> Vec<String> {
+    let mut deleted = Vec::new();
+    for room in duplicates {
+        match client.delete_room(&room.arn).await.result {
+            Err(error) if !error.is_not_found() => {
+                tracing::warn!(room = %room.arn, error = %error, "could not delete a duplicate stream room; the next event or sweep retries");
+            }
+            _ => {
+                tracing::info!(room = %room.arn, "deleted a duplicate stream room");
+                deleted.push(room.arn.to_string());
+            }
+        }
+    }
+    deleted
+}
+
 /// The managed rooms following `channel_arn`, oldest first.
 pub async fn rooms_for_channel(
     client: &PacedChatClient,
@@ -117,7 +145,8 @@ pub async fn rooms_for_channel(
                 && r.tags.get(CHANNEL_TAG).map(String::as_str) == Some(channel_arn)
         })
         .collect();
-    rooms.sort_by_key(|r| r.create_time);
+    // Oldest first; the ARN breaks a tie the same way everywhere (the sweep agrees).
+    rooms.sort_by(|a, b| (a.create_time, &a.arn).cmp(&(b.create_time, &b.arn)));
     Ok(rooms)
 }
 
@@ -188,19 +217,24 @@ pub async fn handle_stream_event(
     let existing = rooms_for_channel(client, &config.deployment, channel)
         .await
         .map_err(StreamEventError::chat("ListRooms"))?;
-    let (room_arn, tags, room_created) = match existing.into_iter().next() {
+    let mut existing = existing.into_iter();
+    let (room_arn, tags, room_created) = match existing.next() {
         Some(room) => (room.arn, room.tags, false),
         None => {
             let room = create_stream_room(client, config, event, channel).await?;
             (room.0, room.1, true)
         }
     };
+    // Any younger room of the channel is a leftover of a race: converge on the oldest.
+    let duplicates: Vec<RoomSummary> = existing.collect();
+    let duplicates_deleted = delete_duplicate_rooms(client, &duplicates).await;
     let last = tags.get(LAST_EVENT_TAG).and_then(|t| parse_time_tag(t));
     let ended = tags.get(STREAM_ENDED_TAG).and_then(|t| parse_time_tag(t));
     if !is_newer(transition, event.time, last, ended) {
         return Ok(StreamEventOutcome::IgnoredStale {
             room_arn: room_arn.to_string(),
             last_applied: tags.get(LAST_EVENT_TAG).cloned().unwrap_or_default(),
+            duplicates_deleted,
         });
     }
     // Announce first, record second: if recording fails the retried event announces again
@@ -225,6 +259,7 @@ pub async fn handle_stream_event(
         room_arn: room_arn.to_string(),
         room_created,
         chat_event: transition.chat_event_name().to_owned(),
+        duplicates_deleted,
     })
 }
 

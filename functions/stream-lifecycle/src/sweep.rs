@@ -1,11 +1,14 @@
 //! The scheduled sweep: deletes the managed stream rooms whose stream ended at least the
-//! configured delay ago. Rooms of live streams, unmanaged rooms and spec rooms are never
-//! touched.
+//! configured delay ago, and the younger duplicates of any channel's room (left by two first
+//! events racing; the oldest room is the one every event uses). Unmanaged rooms, other
+//! deployments' rooms and spec rooms are never touched.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ivschat_api::managed::{CHANNEL_TAG, is_managed_by};
 use ivschat_api::managed::{LAST_EVENT_TAG, STREAM_ENDED_TAG};
+use ivschat_api::model::RoomSummary;
 use ivschat_api::{DEFAULT_LIST_CAP, PacedChatClient};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -19,8 +22,10 @@ pub struct SweptRoom {
     pub room_arn: String,
     /// The channel it followed.
     pub channel_arn: String,
-    /// When its stream ended (the tag's text).
+    /// When its stream ended (the tag's text; empty for a duplicate of a live stream's room).
     pub stream_ended_at: String,
+    /// Why it goes: `stream ended` or `duplicate of <the channel's oldest room>`.
+    pub reason: String,
     /// `deleted`, `planned` (dry run) or `failed: …`.
     pub status: String,
 }
@@ -34,7 +39,7 @@ pub struct SweepReport {
     pub dry_run: bool,
     /// Stream rooms examined.
     pub stream_rooms: usize,
-    /// Rooms past the delay.
+    /// Rooms past the delay, and duplicates.
     pub rooms: Vec<SweptRoom>,
 }
 
@@ -63,14 +68,37 @@ pub async fn sweep_ended_rooms(
             operation: "ListRooms",
             source,
         })?;
-    for room in rooms {
-        let Some(channel) = room.tags.get(CHANNEL_TAG) else {
-            continue;
-        };
-        if !is_managed_by(&room.tags, deployment) {
+    let stream_rooms: Vec<RoomSummary> = rooms
+        .into_iter()
+        .filter(|room| room.tags.contains_key(CHANNEL_TAG) && is_managed_by(&room.tags, deployment))
+        .collect();
+    // The room every event uses: the oldest of each channel.
+    let mut oldest: BTreeMap<&str, &RoomSummary> = BTreeMap::new();
+    for room in &stream_rooms {
+        let channel = room.tags[CHANNEL_TAG].as_str();
+        let keep = oldest
+            .get(channel)
+            .is_none_or(|kept| (room.create_time, &room.arn) < (kept.create_time, &kept.arn));
+        if keep {
+            oldest.insert(channel, room);
+        }
+    }
+    for room in &stream_rooms {
+        let channel = &room.tags[CHANNEL_TAG];
+        report.stream_rooms += 1;
+        let kept = oldest[channel.as_str()];
+        if kept.arn != room.arn {
+            let status = delete_unless_dry_run(client, room, dry_run).await;
+            tracing::info!(room = %room.arn, channel = %channel, status = %status, "swept a duplicate stream room");
+            report.rooms.push(SweptRoom {
+                room_arn: room.arn.to_string(),
+                channel_arn: channel.clone(),
+                stream_ended_at: room.tags.get(STREAM_ENDED_TAG).cloned().unwrap_or_default(),
+                reason: format!("duplicate of {}", kept.arn),
+                status,
+            });
             continue;
         }
-        report.stream_rooms += 1;
         let Some(ended_text) = room.tags.get(STREAM_ENDED_TAG) else {
             continue;
         };
@@ -88,22 +116,31 @@ pub async fn sweep_ended_rooms(
         if restarted || ended + delay > now {
             continue;
         }
-        let status = if dry_run {
-            "planned".to_owned()
-        } else {
-            match client.delete_room(&room.arn).await.result {
-                Ok(()) => "deleted".to_owned(),
-                Err(e) if e.is_not_found() => "deleted".to_owned(),
-                Err(e) => format!("failed: {e}"),
-            }
-        };
+        let status = delete_unless_dry_run(client, room, dry_run).await;
         tracing::info!(room = %room.arn, channel = %channel, status = %status, "swept stream room");
         report.rooms.push(SweptRoom {
             room_arn: room.arn.to_string(),
             channel_arn: channel.clone(),
             stream_ended_at: ended_text.clone(),
+            reason: "stream ended".to_owned(),
             status,
         });
     }
     Ok(report)
+}
+
+/// Deletes `room` (a room already gone counts as deleted), or in a dry run only says it would.
+async fn delete_unless_dry_run(
+    client: &PacedChatClient,
+    room: &RoomSummary,
+    dry_run: bool,
+) -> String {
+    if dry_run {
+        return "planned".to_owned();
+    }
+    match client.delete_room(&room.arn).await.result {
+        Ok(()) => "deleted".to_owned(),
+        Err(e) if e.is_not_found() => "deleted".to_owned(),
+        Err(e) => format!("failed: {e}"),
+    }
 }

@@ -272,6 +272,92 @@ async fn an_event_without_a_channel_arn_fails_clearly() {
     assert!(error.to_string().contains("resources[0]"), "{error}");
 }
 
+/// A second managed room for [`CHANNEL`], as a Stream Start racing the first one leaves behind.
+async fn race_duplicate(h: &Harness) -> String {
+    // Created after the first room, so it is the younger one.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let room = h
+        .client
+        .create_room(&CreateRoomRequest {
+            name: Some("friday-show".into()),
+            tags: BTreeMap::from([
+                (DEPLOYMENT_TAG.to_owned(), DEPLOYMENT.to_owned()),
+                (CHANNEL_TAG.to_owned(), CHANNEL.to_owned()),
+                (
+                    ivschat_api::managed::RESOURCE_KEY_TAG.to_owned(),
+                    "stream-AbCdEf123456".to_owned(),
+                ),
+                (LAST_EVENT_TAG.to_owned(), "2026-11-26T05:00:00Z".to_owned()),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .expect("duplicate created");
+    room.arn.to_string()
+}
+
+#[tokio::test]
+async fn a_duplicate_room_left_by_racing_starts_is_deleted_by_the_next_event() {
+    // GIVEN the channel's room, and a younger duplicate left by a racing Stream Start
+    let h = Harness::start(None).await;
+    h.send(START).await;
+    let duplicate = race_duplicate(&h).await;
+    assert_eq!(h.stream_rooms().len(), 2);
+    // WHEN the stream ends
+    let outcome = h.send(END).await;
+    // THEN the oldest room gets the event and the duplicate is deleted
+    let StreamEventOutcome::Applied {
+        room_arn,
+        duplicates_deleted,
+        ..
+    } = outcome
+    else {
+        panic!("applied expected, got {outcome:?}");
+    };
+    assert_eq!(duplicates_deleted, std::slice::from_ref(&duplicate));
+    let rooms = h.stream_rooms();
+    assert_eq!(rooms.len(), 1);
+    assert_eq!(rooms[0].arn.to_string(), room_arn);
+    assert_ne!(room_arn, duplicate);
+    assert!(rooms[0].tags.contains_key(STREAM_ENDED_TAG));
+}
+
+#[tokio::test]
+async fn a_duplicate_room_is_deleted_even_when_the_event_is_stale() {
+    // GIVEN a duplicate, and the Start delivered again (stale for the oldest room)
+    let h = Harness::start(None).await;
+    h.send(START).await;
+    let duplicate = race_duplicate(&h).await;
+    let outcome = h.send(START_DUPLICATE).await;
+    // THEN nothing is announced again, but the duplicate is gone
+    assert!(
+        matches!(&outcome, StreamEventOutcome::IgnoredStale { duplicates_deleted, .. } if duplicates_deleted == std::slice::from_ref(&duplicate)),
+        "{outcome:?}"
+    );
+    assert_eq!(h.stream_rooms().len(), 1);
+    assert_eq!(h.chat_events(), ["app:stream_start"]);
+}
+
+#[tokio::test]
+async fn the_sweep_deletes_duplicates_of_a_live_channel_and_keeps_the_oldest() {
+    // GIVEN a live channel with a duplicate room and a sweep delay of an hour
+    let h = Harness::start(Some(60)).await;
+    h.send(START).await;
+    let oldest = h.stream_rooms()[0].arn.to_string();
+    let duplicate = race_duplicate(&h).await;
+    // WHEN swept at once
+    let report = sweep(&h, SWEEP, NOW).await;
+    // THEN only the duplicate goes, with the reason; the live room stays
+    assert_eq!(report.stream_rooms, 2);
+    assert_eq!(report.rooms.len(), 1, "{report:?}");
+    assert_eq!(report.rooms[0].room_arn, duplicate);
+    assert_eq!(report.rooms[0].reason, format!("duplicate of {oldest}"));
+    assert_eq!(report.rooms[0].status, "deleted");
+    let rooms = h.stream_rooms();
+    assert_eq!(rooms.len(), 1);
+    assert_eq!(rooms[0].arn.to_string(), oldest);
+}
+
 async fn sweep(h: &Harness, fixture: &str, now: OffsetDateTime) -> stream_lifecycle::SweepReport {
     match h.send_at(fixture, now).await {
         LifecycleResult::Sweep(report) => report,
