@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DEPLOYMENT, desired, emulator, paced_client};
+use common::{ATTEMPTS, DEPLOYMENT, desired, emulator, paced_client};
 use http::StatusCode;
 use lambda_http::Body;
 use room_provisioner::ProvisionerConfig;
@@ -163,4 +163,37 @@ async fn provision_reads_roles_from_the_configured_claim() {
     let refused =
         handle_provision_request(&paced_client(&emulator), &config, request(fixture)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn provision_answers_207_with_the_report_when_a_step_fails() {
+    // GIVEN CreateRoom fails on every attempt
+    let emulator = emulator().await;
+    emulator
+        .set_fault(ivschat_emulator::FaultRule {
+            operation: "CreateRoom".into(),
+            kind: ivschat_emulator::FaultKind::InternalError,
+            trigger: ivschat_emulator::FaultTrigger::NextCalls(ATTEMPTS),
+            probability: None,
+        })
+        .expect("fault");
+    // WHEN an admin applies the spec
+    let response = handle_provision_request(
+        &paced_client(&emulator),
+        &config(),
+        request(include_str!(
+            "../../../events/room-provisioner/provision-apply.json"
+        )),
+    )
+    .await;
+    // THEN 207 Multi-Status carries the report with the failed step and nothing was created
+    assert_eq!(response.status(), StatusCode::MULTI_STATUS);
+    let body = json_body(response.body());
+    assert_eq!(body["totals"]["failed"], 1, "{body}");
+    assert_eq!(body["steps"][0]["outcome"]["status"], "failed", "{body}");
+    assert_eq!(
+        body["steps"][0]["outcome"]["error_kind"], "InternalServer",
+        "{body}"
+    );
+    assert!(emulator.rooms().is_empty());
 }

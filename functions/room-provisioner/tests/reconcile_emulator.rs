@@ -15,6 +15,7 @@ use ivschat_api::model::{
 use ivschat_api::{ChatClient, ControlPlaneRates, PacedChatClient, Pacer, RetryPolicy};
 use ivschat_emulator::{FaultKind, RunningEmulator};
 use room_provisioner::{DesiredState, ReconcileReport, StepOutcome, reconcile};
+use serde_json::Value;
 
 const SPEC: &str = r#"
 [loggingConfigurations.archive]
@@ -522,4 +523,53 @@ async fn room_calls_are_spaced_by_the_room_rate_limit() {
         elapsed >= std::time::Duration::from_millis(200),
         "took {elapsed:?}"
     );
+}
+
+#[tokio::test]
+async fn a_configuration_is_kept_when_the_room_update_that_detaches_it_fails() {
+    // GIVEN a converged account, and a pruning spec in which vip no longer uses tail and tail is gone
+    let (emulator, _, paced, _) = converged().await;
+    let without_tail = SPEC
+        .replace(
+            "[loggingConfigurations.tail]\ndestination = { cloudWatchLogs = { logGroupName = \"/chat/tail\" } }\n",
+            "",
+        )
+        .replace(
+            "loggingConfigurations = [\"archive\", \"tail\"]",
+            "loggingConfigurations = [\"archive\"]",
+        );
+    let desired = desired(&format!("prune = true\n{without_tail}"));
+    // AND every attempt of the update that would detach it fails
+    emulator
+        .set_fault(fault("UpdateRoom", FaultKind::InternalError, ATTEMPTS))
+        .expect("fault");
+    // WHEN reconciled
+    let report = run(&paced, &desired, false).await;
+    // THEN the update failed and the deletion was skipped, naming the room, so nothing dangles
+    assert_eq!(
+        actions(&report),
+        ["update_room", "delete_logging_configuration"]
+    );
+    let outcomes: Vec<Value> = report
+        .steps
+        .iter()
+        .map(|s| serde_json::to_value(&s.outcome).expect("json"))
+        .collect();
+    assert_eq!(outcomes[0]["status"], "failed", "{outcomes:?}");
+    assert_eq!(outcomes[1]["status"], "skipped", "{outcomes:?}");
+    assert!(
+        outcomes[1]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("`vip`")),
+        "{outcomes:?}"
+    );
+    assert_eq!(emulator.logging_configurations().len(), 2);
+    // WHEN the fault has passed THEN the next run detaches and deletes, in that order
+    let next = run(&paced, &desired, false).await;
+    assert_eq!(
+        actions(&next),
+        ["update_room", "delete_logging_configuration"]
+    );
+    assert_eq!(next.totals.applied, 2, "{next:#?}");
+    assert_eq!(emulator.logging_configurations().len(), 1);
 }
