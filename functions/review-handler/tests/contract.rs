@@ -1,4 +1,4 @@
-//! Contract tests (ivschat-contract.md §1.2–§1.3) driven by the fixtures in `events/review/`,
+//! Contract tests (docs/ivs-chat.md §1.2–§1.3) driven by the fixtures in `events/review/`,
 //! each a review request exactly as IVS Chat sends it, reviewed with `events/review/policy.toml`.
 
 use std::collections::BTreeMap;
@@ -184,4 +184,62 @@ fn the_built_in_policy_denies_the_deny_fixture_too() {
     let policy = PolicySet::builtin().expect("built-in policy compiles");
     let response = handle_event(&policy, fixture("deny.json")).expect("valid event");
     assert_eq!(response.review_result, ReviewResult::Deny);
+}
+
+fn request(content: &str, attributes: &[(&str, String)]) -> Value {
+    let mut event = fixture("allow.json");
+    event["Content"] = json!(content);
+    event["Attributes"] = attributes
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), json!(v)))
+        .collect::<serde_json::Map<String, Value>>()
+        .into();
+    event
+}
+
+#[test]
+fn client_attributes_over_1kb_give_way_to_the_flag_attribute() {
+    // GIVEN the built-in policy, which flags insults, and client attributes of 1,100 bytes
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let big = [("Emote", "x".repeat(1_100))];
+    // WHEN a flagged message carries them
+    let flagged = handle_event(&policy, request("you are an idiot", &big)).expect("valid");
+    // THEN the reply keeps only the flag attribute, within IVS's 1 KB
+    assert_eq!(flagged.review_result, ReviewResult::Allow);
+    assert_eq!(
+        flagged.attributes,
+        BTreeMap::from([("Flagged".to_string(), "insult".to_string())])
+    );
+    flagged.check_limits().expect("within limits");
+    // WHEN a clean message carries them THEN they are dropped rather than breaking the reply
+    let clean = handle_event(&policy, request("see you tomorrow", &big)).expect("valid");
+    assert_eq!(clean.review_result, ReviewResult::Allow);
+    assert!(clean.attributes.is_empty(), "{:?}", clean.attributes);
+    clean.check_limits().expect("within limits");
+}
+
+#[test]
+fn client_attributes_within_1kb_are_echoed_beside_the_flag() {
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let small = [("Emote", "wave".to_string())];
+    let flagged = handle_event(&policy, request("you are an idiot", &small)).expect("valid");
+    assert_eq!(flagged.attributes["Emote"], "wave");
+    assert_eq!(flagged.attributes["Flagged"], "insult");
+}
+
+#[test]
+fn allowed_text_over_500_code_points_is_denied_with_a_reason_and_cut_content() {
+    // GIVEN a clean message of 501 two-byte code points (more than IVS lets a reply carry)
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    let long = "é".repeat(501);
+    // WHEN reviewed
+    let reply = handle_event(&policy, request(&long, &[])).expect("valid");
+    // THEN it is denied with the length reason, and the echoed content fits the limit
+    assert_eq!(reply.review_result, ReviewResult::Deny);
+    assert_eq!(
+        reply.attributes["Reason"],
+        "Your message is longer than 500 characters."
+    );
+    assert_eq!(reply.content.chars().count(), 500);
+    reply.check_limits().expect("within limits");
 }
