@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use rand::RngCore;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -306,6 +307,13 @@ impl EmulatorBuilder {
         });
         let messaging_app = messaging::router(Arc::clone(&service))
             .into_make_service_with_connect_info::<SocketAddr>();
+        // Chat frames are small and latency-bound: send each at once rather than wait for
+        // Nagle's algorithm to batch it behind an unacknowledged one.
+        let messaging_listener = messaging_listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::warn!(%error, "cannot disable Nagle's algorithm on a chat connection");
+            }
+        });
         let messaging_task = tokio::spawn(async move {
             axum::serve(messaging_listener, messaging_app)
                 .with_graceful_shutdown(async {

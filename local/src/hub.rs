@@ -46,13 +46,14 @@ pub struct Cutoff {
     pub reason: String,
 }
 
+#[derive(Debug)]
 struct Member {
     user_id: String,
     outbound: mpsc::Sender<Outbound>,
     cutoff: watch::Sender<Option<Cutoff>>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct LiveRoom {
     members: HashMap<u64, Member>,
     recent_sends: VecDeque<Instant>,
@@ -83,20 +84,12 @@ pub struct Delivery {
 /// All live rooms.
 #[derive(Debug)]
 pub struct ChatHub {
-    rooms: Mutex<HashMap<String, LiveRoomHandle>>,
+    rooms: Mutex<HashMap<String, LiveRoom>>,
     used_tokens: Mutex<HashMap<String, OffsetDateTime>>,
     connections: AtomicUsize,
     next_id: AtomicU64,
     queue_capacity: usize,
     log: ChatLog,
-}
-
-struct LiveRoomHandle(LiveRoom);
-
-impl std::fmt::Debug for LiveRoomHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LiveRoom({} members)", self.0.members.len())
-    }
 }
 
 /// Why a connection could not be admitted.
@@ -121,7 +114,7 @@ impl ChatHub {
         }
     }
 
-    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, LiveRoomHandle>> {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, LiveRoom>> {
         // Every change below is a single insert or remove, so a poisoned lock holds consistent data.
         self.rooms
             .lock()
@@ -179,8 +172,7 @@ impl ChatHub {
         let (cutoff_tx, cutoff) = watch::channel(None);
         self.rooms()
             .entry(room_arn.to_owned())
-            .or_insert_with(|| LiveRoomHandle(LiveRoom::default()))
-            .0
+            .or_default()
             .members
             .insert(
                 id,
@@ -201,8 +193,8 @@ impl ChatHub {
     pub fn leave(&self, room_arn: &str, id: u64) {
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(room_arn) {
-            room.0.members.remove(&id);
-            if room.0.members.is_empty() {
+            room.members.remove(&id);
+            if room.members.is_empty() {
                 rooms.remove(room_arn);
             }
         }
@@ -217,7 +209,7 @@ impl ChatHub {
         };
         let now = Instant::now();
         let window = Duration::from_secs(1);
-        let sends = &mut room.0.recent_sends;
+        let sends = &mut room.recent_sends;
         while sends
             .front()
             .is_some_and(|sent| now.duration_since(*sent) >= window)
@@ -251,8 +243,7 @@ impl ChatHub {
         let frame = Utf8Bytes::from(delivery.frame.clone());
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(room_arn) {
-            room.0
-                .members
+            room.members
                 .retain(|_, member| Self::offer(member, Outbound::Frame(frame.clone())));
         }
         // Logged under the same lock, so the log keeps the order clients saw.
@@ -270,17 +261,17 @@ impl ChatHub {
     pub fn send_to(&self, room_arn: &str, id: u64, frame: String) {
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(room_arn)
-            && let Some(member) = room.0.members.get(&id)
+            && let Some(member) = room.members.get(&id)
             && !Self::offer(member, Outbound::Frame(Utf8Bytes::from(frame)))
         {
-            room.0.members.remove(&id);
+            room.members.remove(&id);
         }
     }
 
     fn close_where(&self, room_arn: &str, reason: &str, matches: impl Fn(&Member) -> bool) {
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(room_arn) {
-            room.0.members.retain(|_, member| {
+            room.members.retain(|_, member| {
                 if matches(member) {
                     let _ = Self::offer(
                         member,
@@ -301,7 +292,7 @@ impl ChatHub {
     pub fn close_connection(&self, room_arn: &str, id: u64, code: u16, reason: &str) {
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(room_arn)
-            && let Some(member) = room.0.members.remove(&id)
+            && let Some(member) = room.members.remove(&id)
         {
             let _ = Self::offer(
                 &member,
@@ -332,7 +323,7 @@ impl ChatHub {
     pub fn close_all(&self, reason: &str) {
         let mut rooms = self.rooms();
         for (_, room) in rooms.drain() {
-            for member in room.0.members.values() {
+            for member in room.members.values() {
                 let _ = member.cutoff.send(Some(Cutoff {
                     code: CLOSE_NORMAL,
                     reason: reason.to_owned(),

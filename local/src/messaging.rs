@@ -6,7 +6,8 @@
 //! malformed, forged, expired or already used (401), its room no longer exists (404), or the
 //! connection cap is reached (429). Once open, the connection lasts until the token's
 //! sessionExpirationTime (then ERROR 401 and a close), a DisconnectUser, the room's deletion,
-//! or the client falling too far behind on its frames.
+//! or the client falling too far behind on its frames. Where AWS documents nothing (how a
+//! handshake is refused, what ends a session), docs/ivs-chat.md §4.6 records what this does.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
