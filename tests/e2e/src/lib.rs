@@ -6,9 +6,17 @@
 //! - `E2E_BUILD_DIR`: the SAM build output, default `<workspace>/.aws-sam/build`; each function's
 //!   binary is `<dir>/<LogicalId>/bootstrap`.
 //! - `E2E_RIE`: the emulator binary, default the `aws-lambda-rie-x86_64` inside `<workspace>/.venv`.
+//! - `E2E_NATIVE_REVIEW_HANDLER`: the review handler built for this machine's architecture,
+//!   default `<workspace>/target/lambda-native/review-handler/bootstrap`, so the review handler's
+//!   suite runs on both architectures.
 //!
-//! Both are put in place by the README's test command (`scripts/test-all`), which installs the
-//! pinned tools and runs `sam build` before these tests.
+//! `sam build` builds the template's default architecture, arm64. On an x86_64 machine such a
+//! `bootstrap` runs under user-mode emulation: the harness starts it through `qemu-aarch64`
+//! (`E2E_QEMU_AARCH64`, default found on `PATH`) with the arm64 C library of `E2E_QEMU_SYSROOT`
+//! (default `/usr/aarch64-linux-gnu`, Debian's `libc6-arm64-cross`).
+//!
+//! All of these are put in place by the README's test command (`scripts/test-all`), which installs
+//! the pinned tools, the arm64 target and qemu, and runs the builds before these tests.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -64,6 +72,123 @@ pub fn bootstrap_path(logical_id: &str) -> Result<PathBuf, HarnessError> {
         })
     }
 }
+
+/// The review handler built natively for this machine, beside the `sam build` one.
+pub fn native_review_handler_path() -> Result<PathBuf, HarnessError> {
+    let path = std::env::var_os("E2E_NATIVE_REVIEW_HANDLER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            workspace_root()
+                .join("target")
+                .join("lambda-native")
+                .join("review-handler")
+                .join("bootstrap")
+        });
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(HarnessError::Missing {
+            what: "native review-handler bootstrap",
+            path,
+        })
+    }
+}
+
+/// The processor architecture a binary was built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    /// x86_64 (ELF machine 62).
+    X86_64,
+    /// arm64 / aarch64 (ELF machine 183).
+    Arm64,
+}
+
+impl Architecture {
+    /// The architecture of the machine running the tests.
+    pub fn host() -> Option<Self> {
+        match std::env::consts::ARCH {
+            "x86_64" => Some(Self::X86_64),
+            "aarch64" => Some(Self::Arm64),
+            _ => None,
+        }
+    }
+
+    /// Reads the ELF header of `binary`.
+    pub fn of_binary(binary: &Path) -> Result<Self, HarnessError> {
+        let bytes = std::fs::read(binary)
+            .map_err(|e| HarnessError::Start(format!("{}: {e}", binary.display())))?;
+        let machine = (bytes.len() >= 20 && bytes.starts_with(b"\x7fELF"))
+            .then(|| u16::from_le_bytes([bytes[18], bytes[19]]));
+        match machine {
+            Some(62) => Ok(Self::X86_64),
+            Some(183) => Ok(Self::Arm64),
+            other => Err(HarnessError::Start(format!(
+                "{}: not an x86_64 or arm64 ELF executable (machine {other:?})",
+                binary.display()
+            ))),
+        }
+    }
+}
+
+/// The command that runs `bootstrap` on this machine: the file itself when it was built for this
+/// architecture, else a small launcher that starts it under `qemu-aarch64` (the Runtime Interface
+/// Emulator execs a single path, so the launcher is a script beside nothing else).
+fn launcher_for(bootstrap: &Path) -> Result<PathBuf, HarnessError> {
+    let built_for = Architecture::of_binary(bootstrap)?;
+    if Some(built_for) == Architecture::host() {
+        return Ok(bootstrap.to_path_buf());
+    }
+    if built_for != Architecture::Arm64 {
+        return Err(HarnessError::Start(format!(
+            "{} was built for {built_for:?}, which this machine cannot emulate",
+            bootstrap.display()
+        )));
+    }
+    let qemu = std::env::var_os("E2E_QEMU_AARCH64")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .map(|dir| dir.join("qemu-aarch64"))
+                .find(|candidate| candidate.is_file())
+        })
+        .ok_or(HarnessError::Missing {
+            what: "qemu-aarch64 (Debian's qemu-user, installed by scripts/test-all)",
+            path: PathBuf::from("qemu-aarch64"),
+        })?;
+    let sysroot = std::env::var_os("E2E_QEMU_SYSROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/aarch64-linux-gnu"));
+    if !sysroot.join("lib").is_dir() {
+        return Err(HarnessError::Missing {
+            what: "the arm64 C library (Debian's libc6-arm64-cross, installed by scripts/test-all)",
+            path: sysroot,
+        });
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "e2e-qemu-{}-{}",
+        std::process::id(),
+        LAUNCHERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| HarnessError::Start(format!("{}: {e}", dir.display())))?;
+    let launcher = dir.join("bootstrap");
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+    let script = format!(
+        "#!/bin/sh\nexec {} -L {} {} \"$@\"\n",
+        quote(&qemu),
+        quote(&sysroot),
+        quote(bootstrap)
+    );
+    std::fs::write(&launcher, script)
+        .map_err(|e| HarnessError::Start(format!("{}: {e}", launcher.display())))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| HarnessError::Start(format!("{}: {e}", launcher.display())))?;
+    Ok(launcher)
+}
+
+/// Numbers the launcher folders of one test process.
+static LAUNCHERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The Runtime Interface Emulator binary from the aws-sam-cli package in `.venv`.
 pub fn rie_path() -> Result<PathBuf, HarnessError> {
@@ -136,10 +261,20 @@ pub struct LambdaUnderRie {
 }
 
 impl LambdaUnderRie {
-    /// Starts the function built as `logical_id` with `env` (on top of static test credentials
-    /// and region, so the SDK never looks for real ones).
+    /// Starts the function `sam build` built as `logical_id` with `env` (on top of static test
+    /// credentials and region, so the SDK never looks for real ones).
     pub async fn start(logical_id: &str, env: &[(&str, &str)]) -> Result<Self, HarnessError> {
-        let bootstrap = bootstrap_path(logical_id)?;
+        Self::start_binary(&bootstrap_path(logical_id)?, logical_id, env).await
+    }
+
+    /// Starts the `bootstrap` at `binary` (either architecture; arm64 under qemu on an x86_64
+    /// machine) as the function `name`, with `env`.
+    pub async fn start_binary(
+        binary: &Path,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Self, HarnessError> {
+        let bootstrap = launcher_for(binary)?;
         let rie = rie_path()?;
         let invoke_port = free_port()?;
         let runtime_api_port = free_port()?;
@@ -156,7 +291,7 @@ impl LambdaUnderRie {
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_LAMBDA_FUNCTION_NAME", logical_id)
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -200,6 +335,12 @@ impl LambdaUnderRie {
     /// Everything the emulator and the function have printed so far.
     pub fn output(&self) -> &CapturedOutput {
         &self.output
+    }
+
+    /// The Lambda Invoke API URL of this function, for callers that invoke it themselves (the
+    /// IVS Chat emulator's message review, through `--review-endpoint` or `review_endpoint`).
+    pub fn invoke_url(&self) -> &str {
+        &self.invoke_url
     }
 
     /// Invokes the function with `event` and returns the raw HTTP outcome.

@@ -1,11 +1,16 @@
 //! Each function's release binary, as `sam build` produced it, running under the AWS Lambda
 //! Runtime Interface Emulator, invoked over HTTP with the `events/` fixtures, and talking to the
-//! local IVS Chat emulator through `AWS_ENDPOINT_URL_IVSCHAT`.
+//! local IVS Chat emulator through `AWS_ENDPOINT_URL_IVSCHAT`. `sam build` builds the
+//! template's default architecture, arm64, so on an x86_64 machine every function runs under
+//! qemu user-mode emulation; the review handler's suite runs on the native build too.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use e2e_tests::{LambdaUnderRie, workspace_root};
+use e2e_tests::{
+    Architecture, LambdaUnderRie, bootstrap_path, native_review_handler_path, workspace_root,
+};
 use hmac::{Hmac, Mac};
 use ivschat_api::managed::{CHANNEL_TAG, DEPLOYMENT_TAG, RESOURCE_KEY_TAG};
 use ivschat_emulator::{Capability, Emulator, JournalAction, RunningEmulator};
@@ -45,13 +50,35 @@ fn body_of(response: &Value) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}"))
 }
 
+/// The review handler as `sam build` built it (arm64, the template's default, under qemu on an
+/// x86_64 machine) and as built for this machine: its suite runs on both architectures.
+fn review_handler_builds() -> Vec<PathBuf> {
+    let deployed = bootstrap_path("ReviewHandlerFunction").expect("sam build output");
+    let native = native_review_handler_path().expect("native build (scripts/test-all builds it)");
+    vec![deployed, native]
+}
+
 #[tokio::test]
 async fn review_handler_denies_evasive_profanity_and_allows_clean_text() {
+    for build in review_handler_builds() {
+        eprintln!(
+            "review handler {build:?} ({:?})",
+            Architecture::of_binary(&build)
+        );
+        denies_evasive_profanity_and_allows_clean_text(&build).await;
+    }
+}
+
+async fn denies_evasive_profanity_and_allows_clean_text(build: &Path) {
     // GIVEN the review handler with the fixture policy, loaded at cold start from a file
     let policy = path_in_repo("events/review/policy.toml");
-    let lambda = LambdaUnderRie::start("ReviewHandlerFunction", &[("REVIEW_POLICY_PATH", &policy)])
-        .await
-        .expect("review handler starts");
+    let lambda = LambdaUnderRie::start_binary(
+        build,
+        "ReviewHandlerFunction",
+        &[("REVIEW_POLICY_PATH", &policy)],
+    )
+    .await
+    .expect("review handler starts");
 
     // WHEN IVS sends a message hiding a swear word behind zero-width and soft-hyphen characters
     let denied = lambda
@@ -92,9 +119,16 @@ async fn review_handler_denies_evasive_profanity_and_allows_clean_text() {
 
 #[tokio::test]
 async fn review_handler_fails_its_cold_start_on_a_broken_policy() {
+    for build in review_handler_builds() {
+        fails_its_cold_start_on_a_broken_policy(&build).await;
+    }
+}
+
+async fn fails_its_cold_start_on_a_broken_policy(build: &Path) {
     let broken = std::env::temp_dir().join(format!("broken-policy-{}.toml", std::process::id()));
     std::fs::write(&broken, "[profiles.default]\nnot_a_field = 1\n").expect("written");
-    let lambda = LambdaUnderRie::start(
+    let lambda = LambdaUnderRie::start_binary(
+        build,
         "ReviewHandlerFunction",
         &[("REVIEW_POLICY_PATH", &broken.display().to_string())],
     )
@@ -477,5 +511,65 @@ async fn tag_manager_api_tags_one_resource_for_an_admin() {
         .await
         .expect("invoked");
     assert_eq!(not_admin["statusCode"], 403, "{not_admin}");
+    lambda.stop().await;
+}
+
+/// Bytes the review handler writes to its log for one decision, under Lambda's JSON log format:
+/// the decision line and the EMF records. The README's cost table is computed from them.
+async fn log_bytes_per_decision(lambda: &LambdaUnderRie, fixture: &Value) -> usize {
+    let before = lambda.output().text().len();
+    let reply = lambda.invoke(fixture).await.expect("invoked");
+    assert!(reply["ReviewResult"].is_string(), "{reply}");
+    // The output is read as it comes: wait for this invocation's EMF record, then a little
+    // more for the per-category ones.
+    for _ in 0..100 {
+        if lambda.output().text()[before..].contains("{\"_aws\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The lines of this invocation: the decision line and the EMF records, not the RIE's own.
+    let text = lambda.output().text();
+    text[before..]
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| line.len() + 1)
+        .sum()
+}
+
+#[tokio::test]
+async fn review_handler_log_bytes_per_decision_stay_small() {
+    // GIVEN the deployed (arm64) review handler logging as Lambda's JSON log format makes it
+    let lambda = LambdaUnderRie::start(
+        "ReviewHandlerFunction",
+        &[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("RUST_LOG", "info")],
+    )
+    .await
+    .expect("review handler starts");
+    let clean: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("events/review/allow.json"))
+            .expect("fixture"),
+    )
+    .expect("JSON");
+    let mut flagged = clean.clone();
+    flagged["Content"] = json!("you are an idiot");
+    // (The runtime starts the function on the first invocation: its start-up lines are not a
+    // decision's.)
+    log_bytes_per_decision(&lambda, &clean).await;
+    // WHEN a clean and a flagged message are reviewed
+    let clean_bytes = log_bytes_per_decision(&lambda, &clean).await;
+    let flagged_bytes = log_bytes_per_decision(&lambda, &flagged).await;
+    eprintln!("log bytes per decision: clean {clean_bytes}, one category fired {flagged_bytes}");
+    // THEN each writes a decision line and EMF records, and stays within the README's budget
+    assert!(
+        clean_bytes > 300,
+        "the decision line and EMF record were written: {clean_bytes}"
+    );
+    assert!(flagged_bytes > clean_bytes, "a category adds an EMF record");
+    assert!(
+        clean_bytes <= 1_200 && flagged_bytes <= 1_200,
+        "{clean_bytes} / {flagged_bytes}"
+    );
     lambda.stop().await;
 }
