@@ -6,7 +6,7 @@
 //!
 //! Run it in release: `cargo run --release -p ivschat-emulator --bin messaging-bench`
 //! (`scripts/test-all` does). Options: `--clients N` (default 200), `--rooms N` (4),
-//! `--messages-per-client N` (100), `--interval-ms N` (100, between one client's messages).
+//! `--messages-per-client N` (100), `--interval-ms N` (200, between one client's messages).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -37,7 +37,7 @@ fn parse_plan() -> Result<Plan, String> {
         clients: 200,
         rooms: 4,
         messages_per_client: 100,
-        interval: Duration::from_millis(100),
+        interval: Duration::from_millis(200),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
