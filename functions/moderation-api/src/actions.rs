@@ -257,14 +257,19 @@ impl Moderator {
         action.check(&self.events)
     }
 
-    /// Checks `action`, resolves its room (must exist and be managed by this deployment) and
-    /// calls DeleteMessage, DisconnectUser or SendEvent.
+    /// Checks `action`, resolves its room (must exist and be managed by this deployment; an
+    /// unknown room counts against `caller`'s GetRoom ration) and calls DeleteMessage,
+    /// DisconnectUser or SendEvent.
     pub async fn execute(
         &self,
+        caller: &str,
         action: &ModerationAction,
     ) -> Result<ActionOutcome, ModerationError> {
         action.check(&self.events)?;
-        let room = self.rooms.resolve("roomId", action.room_id()).await?;
+        let room = self
+            .rooms
+            .resolve(caller, "roomId", action.room_id())
+            .await?;
         let id = match action {
             ModerationAction::DeleteMessage {
                 message_id, reason, ..

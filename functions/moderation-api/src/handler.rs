@@ -257,6 +257,9 @@ async fn run(
     api.moderator.check(action)?;
     audit.target = Some(action.target().to_owned());
     audit.reason = action.reason().map(str::to_owned);
-    let outcome = api.moderator.execute(action).await?;
+    let outcome = api
+        .moderator
+        .execute(&audit.actor.to_string(), action)
+        .await?;
     Ok(json_response(StatusCode::OK, &outcome))
 }

@@ -212,7 +212,10 @@ impl TokenIssuer {
             .session_duration_in_minutes
             .unwrap_or(DEFAULT_SESSION_MINUTES)
             .min(self.max_session_minutes);
-        let room = self.rooms.resolve("roomId", room_id).await?;
+        let room = self
+            .rooms
+            .resolve(&caller.user_id, "roomId", room_id)
+            .await?;
         if self
             .bans
             .is_banned(&room, &caller.user_id)

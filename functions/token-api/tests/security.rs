@@ -158,3 +158,49 @@ async fn oversized_bodies_are_refused_with_413() {
     let response = call(&api(&emulator), request).await;
     assert_error(&response, 413, "PayloadTooLarge", Some("body"));
 }
+
+#[tokio::test]
+async fn random_room_ids_cannot_drain_the_accounts_getroom_rate() {
+    // GIVEN a token API allowing each caller 3 room lookups a minute
+    let emulator = start_emulator().await;
+    let env: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::from([
+        ("DEPLOYMENT_NAME", DEPLOYMENT),
+        ("AWS_REGION", REGION),
+        ("AWS_ACCOUNT_ID", ACCOUNT),
+        ("ROOM_LOOKUPS_PER_CALLER_PER_MINUTE", "3"),
+        ("ROOM_LOOKUPS_PER_SECOND", "5"),
+    ]);
+    let config = token_api::TokenApiConfig::from_source(&env).expect("valid");
+    let api = token_api::TokenApi::new(config, client(&emulator));
+    let for_room = |room: String| {
+        chatter_with(move |e| {
+            let path = format!("/rooms/{room}/tokens");
+            e["rawPath"] = json!(path);
+            e["requestContext"]["http"]["path"] = json!(path);
+        })
+    };
+    // AND a token already issued in a managed room (its lookup is cached)
+    let first = call(&api, fixture("post-token-chatter")).await;
+    assert_eq!(first.status(), StatusCode::OK, "{}", body_json(&first));
+    // WHEN the same caller asks for tokens in random well-formed rooms that do not exist
+    for i in 0..2 {
+        let response = call(&api, for_room(format!("Random{i:06}"))).await;
+        assert_error(&response, 404, "RoomNotFound", None);
+    }
+    // AND GetRoom would now fail if it were called
+    emulator
+        .set_fault(ivschat_emulator::FaultRule {
+            operation: "GetRoom".to_owned(),
+            kind: ivschat_emulator::FaultKind::InternalError,
+            trigger: ivschat_emulator::FaultTrigger::EveryCall,
+            probability: None,
+        })
+        .expect("valid fault");
+    // THEN the next unknown room is refused with 429 and Retry-After, without calling GetRoom
+    let rationed = call(&api, for_room("Random000099".to_owned())).await;
+    assert_error(&rationed, 429, "Throttled", None);
+    assert!(rationed.headers().contains_key(http::header::RETRY_AFTER));
+    // AND the managed room, already known, is still served from the cache
+    let known = call(&api, fixture("post-token-chatter")).await;
+    assert_eq!(known.status(), StatusCode::OK, "{}", body_json(&known));
+}

@@ -24,6 +24,16 @@
 
 #![warn(missing_docs)]
 
+// No panic may end a function's process: the Lambda runtime catches a panic in a handler and
+// answers that one invocation with an error, which needs unwinding. A build with
+// `panic = "abort"` (in a profile, or by a builder's override) would turn any panic into a
+// crashed process and a cold start for everyone after it, so it does not compile
+// (docs/security.md; tests/e2e checks the sam-built binaries).
+const _: () = assert!(
+    cfg!(panic = "unwind"),
+    "the toolkit's functions must be built with panic = \"unwind\" (docs/security.md)"
+);
+
 pub mod config;
 pub mod deployment;
 pub mod document;

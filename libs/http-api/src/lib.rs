@@ -32,7 +32,7 @@ pub use cors::CorsPolicy;
 pub use error::{ApiError, ErrorCode};
 pub use identity::{AdminAccess, CallerIdentity, ClaimNames, check_role_names, configured_roles};
 pub use response::json_response;
-pub use rooms::{ManagedRooms, RoomAccessError, RoomCacheSettings, RoomScope};
+pub use rooms::{LookupLimits, ManagedRooms, RoomAccessError, RoomCacheSettings, RoomScope};
 pub use routing::{PathParams, RoutePattern, request_id, request_path};
 pub use signature::{
     Clock, FixedClock, LegacySignatures, SignatureError, SignatureScheme, SystemClock,

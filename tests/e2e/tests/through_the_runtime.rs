@@ -11,7 +11,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use e2e_tests::{
     Architecture, LambdaUnderRie, bootstrap_path, native_review_handler_path, workspace_root,
 };
-use hmac::{Hmac, Mac};
 use ivschat_api::managed::{CHANNEL_TAG, DEPLOYMENT_TAG, RESOURCE_KEY_TAG};
 use ivschat_emulator::{Capability, Emulator, JournalAction, RunningEmulator};
 use serde_json::{Value, json};
@@ -223,7 +222,9 @@ async fn token_api_mints_a_token_bound_to_the_callers_jwt() {
     lambda.stop().await;
 }
 
-fn signed(fixture: &str, secret: &str) -> Value {
+/// The fixture signed now with the v2 scheme (method, path, timestamp, nonce, body) and
+/// `nonce`.
+fn signed(fixture: &str, secret: &str, nonce: &str) -> Value {
     let path = workspace_root().join("events").join(fixture);
     let mut event: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON");
@@ -231,13 +232,12 @@ fn signed(fixture: &str, secret: &str) -> Value {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")
-        .as_secs()
-        .to_string();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key size");
-    mac.update(format!("{now}.{body}").as_bytes());
-    event["headers"]["x-signature-timestamp"] = json!(now);
-    event["headers"]["x-signature"] =
-        json!(format!("v1={}", hex::encode(mac.finalize().into_bytes())));
+        .as_secs();
+    let signer = http_api::WebhookSecret::new("secret", secret.as_bytes()).expect("key");
+    let signature = signer.sign_v2("POST", "/webhooks/moderation", now, nonce, body.as_bytes());
+    event["headers"]["x-signature-timestamp"] = json!(now.to_string());
+    event["headers"]["x-signature-nonce"] = json!(nonce);
+    event["headers"]["x-signature"] = json!(signature);
     event
 }
 
@@ -256,6 +256,11 @@ async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
     env.push(("WEBHOOK_SECRET_ARN", "chat-webhook"));
     env.push(("AWS_ENDPOINT_URL_SECRETS_MANAGER", &secrets));
     env.push(("EVENT_NAME_ALLOW_LIST", "app:stream_live"));
+    // Seen webhook nonces live in a state table on the loopback DynamoDB-compatible server.
+    let dynamodb = toolkit_test_support::dynamodb_url();
+    let table = toolkit_test_support::state_table().await;
+    env.push(("AWS_ENDPOINT_URL_DYNAMODB", &dynamodb));
+    env.push(("STATE_TABLE_NAME", table.name()));
     let lambda = LambdaUnderRie::start("ModerationApiFunction", &env)
         .await
         .expect("moderation API starts");
@@ -269,6 +274,7 @@ async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
         .invoke(&signed(
             "moderation-api/webhook-send-event-signed.json",
             secret,
+            "e2e-nonce-send-event-0001",
         ))
         .await
         .expect("invoked");
@@ -293,6 +299,7 @@ async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
         .invoke(&signed(
             "moderation-api/webhook-send-event-signed.json",
             "some-other-secret-that-is-32-bytes-long",
+            "e2e-nonce-forged-000001",
         ))
         .await
         .expect("invoked");
@@ -301,6 +308,66 @@ async fn moderation_api_records_moderator_and_webhook_actions_in_the_journal() {
     assert!(
         !lambda.output().text().contains(secret),
         "secret leaked into logs"
+    );
+    lambda.stop().await;
+}
+
+#[tokio::test]
+async fn moderation_api_refuses_replays_and_survives_crafted_requests() {
+    // GIVEN the built moderation API with its webhook on and a state table for seen nonces
+    let emulator = emulator_with_fixture_rooms().await;
+    let secret = "e2e-webhook-secret-of-at-least-32-bytes!";
+    let dynamodb = toolkit_test_support::dynamodb_url();
+    let table = toolkit_test_support::state_table().await;
+    let mut env = api_env(&emulator);
+    env.push(("WEBHOOK_SECRET", secret));
+    env.push(("EVENT_NAME_ALLOW_LIST", "app:stream_live"));
+    env.push(("AWS_ENDPOINT_URL_DYNAMODB", &dynamodb));
+    env.push(("STATE_TABLE_NAME", table.name()));
+    let lambda = LambdaUnderRie::start("ModerationApiFunction", &env)
+        .await
+        .expect("moderation API starts");
+
+    // WHEN a signed webhook is delivered twice
+    let event = signed(
+        "moderation-api/webhook-send-event-signed.json",
+        secret,
+        "e2e-nonce-replayed-00001",
+    );
+    let first = lambda.invoke(&event).await.expect("invoked");
+    let replay = lambda.invoke(&event).await.expect("invoked");
+    // THEN it acts once, and the replay is a 409
+    assert_eq!(first["statusCode"], 200, "{first}");
+    assert_eq!(replay["statusCode"], 409, "{replay}");
+    assert_eq!(body_of(&replay)["error"]["code"], "ReplayDetected");
+    assert_eq!(emulator.journal().len(), 1);
+
+    // WHEN the timestamp header holds the value that once overflowed the clock arithmetic
+    let mut huge = event.clone();
+    huge["headers"]["x-signature-timestamp"] = json!("18446744073709551615");
+    let refused = lambda.invoke(&huge).await.expect("invoked");
+    // THEN it is a clean 401 from the same process
+    assert_eq!(refused["statusCode"], 401, "{refused}");
+
+    // WHEN an event makes the runtime's request conversion panic (a query string no URI
+    // allows: API Gateway never sends one, a direct invoke can)
+    let mut crafted = event.clone();
+    crafted["rawQueryString"] = json!("a b");
+    let crashed = lambda.invoke(&crafted).await.expect("invoked");
+    // THEN that one invocation fails
+    assert!(crashed["errorType"].is_string(), "{crashed}");
+    assert!(crashed.get("statusCode").is_none(), "{crashed}");
+    // AND the process lives on: the next request is answered without a new cold start
+    let after = lambda
+        .invoke_fixture("moderation-api/delete-message-moderator.json")
+        .await
+        .expect("invoked");
+    assert_eq!(after["statusCode"], 200, "{after}");
+    let logs = lambda.output().text();
+    assert_eq!(
+        logs.matches("configuration loaded").count(),
+        1,
+        "one cold start only: {logs}"
     );
     lambda.stop().await;
 }
