@@ -94,6 +94,9 @@ pub struct TermGroup {
     /// Languages (bit `i` = language id `i`) in which the group's words are ordinary words: a
     /// match is dropped when the message reads as one of them (see [`TermMatcher::build`]).
     pub ordinary_in: u32,
+    /// The group's language id: it is checked only for profiles whose language mask has it.
+    /// `None`: every profile.
+    pub language: Option<u8>,
 }
 
 /// One block-list term.
@@ -118,9 +121,8 @@ impl TermInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Term(u32),
-    Allow,
-    /// A word that marks the message as written in this language id.
-    Hint(u8),
+    /// An allow entry; of a language pack (language id) or of every profile (`None`).
+    Allow(Option<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -146,17 +148,11 @@ pub(crate) struct TermHit {
 pub(crate) struct MatchScratch {
     raw: Vec<(u32, u32, u32)>,
     allows: Vec<(u32, u32)>,
-    hint_counts: [u16; MAX_LANGUAGES],
     /// The profile's main language id: how a message without language hints reads.
     pub(crate) main_language: Option<u8>,
-}
-
-impl MatchScratch {
-    /// The language id with strictly the most hint words in the text of the last
-    /// [`TermMatcher::find`], if any.
-    pub(crate) fn hinted_language(&self) -> Option<u8> {
-        message_language(&self.hint_counts)
-    }
+    /// The profile's languages (bit `i` = language id `i`): terms and allow entries of other
+    /// languages are skipped.
+    pub(crate) languages: u32,
 }
 
 /// A compiled block list plus allow list.
@@ -170,8 +166,11 @@ pub struct TermMatcher {
     groups: Vec<TermGroup>,
     /// Terms by first letter, for masked-form matching.
     masked_index: HashMap<char, Vec<u32>>,
-    /// Whether any group is ordinary in some language (then hints are in the automaton).
-    has_ordinary: bool,
+    /// Language hint words (whole words), searched only when a term marked `ordinary_in`
+    /// matched: most messages never pay for them.
+    hints: Option<AhoCorasick>,
+    /// The language id and letter runs of each hint pattern.
+    hint_languages: Vec<(u8, Box<[u8]>)>,
 }
 
 /// A term or allow-list entry that could not be compiled.
@@ -217,14 +216,17 @@ impl TermMatcher {
     /// Terms of at least `reversed_min` severity with 4 or more letters are also added written
     /// backwards (`kcuf`), so reversed text is caught in the same single pass.
     ///
-    /// `hints` are, per language id (below [`MAX_LANGUAGES`]), whole words that mark a message
-    /// as written in that language. They go into the same automaton (only when some group has
-    /// `ordinary_in` languages): a match of such a group is dropped when the message has more
-    /// hints of one of its `ordinary_in` languages than of any other language, or, with no
-    /// hints at all, when the profile's main language is one of them.
+    /// `language_allow` are allow entries of one language id each (a language pack's), used
+    /// only by profiles with that language. `hints` are, per language id (below
+    /// [`MAX_LANGUAGES`]), whole words that mark a message as written in that language; they are
+    /// searched (in a second, small automaton) only when a group with `ordinary_in` languages
+    /// matched: such a match is dropped when the message has more hints of one of those
+    /// languages than of any other language, or, with no hints at all, when the profile's main
+    /// language is one of them.
     pub fn build(
         groups: Vec<(TermGroup, Vec<String>)>,
         allow: &[String],
+        language_allow: &[(u8, Vec<String>)],
         hints: &[(u8, Vec<String>)],
         reversed_min: Option<Severity>,
     ) -> Result<TermMatcher, TermError> {
@@ -296,6 +298,8 @@ impl TermMatcher {
         let has_ordinary = compiled_groups
             .iter()
             .any(|g: &TermGroup| g.ordinary_in != 0);
+        let mut hint_texts = Vec::new();
+        let mut hint_languages = Vec::new();
         for (language, words) in hints.iter().filter(|_| has_ordinary) {
             if usize::from(*language) >= MAX_LANGUAGES {
                 return Err(TermError {
@@ -313,14 +317,16 @@ impl TermMatcher {
                             group: None,
                             reason: format!("language hint: {reason}"),
                         })?;
-                builder.by_text.entry(text).or_default().push(Entry {
-                    target: Target::Hint(*language),
-                    mode: MatchMode::Word,
-                    runs: runs.into_boxed_slice(),
-                });
+                hint_texts.push(text);
+                hint_languages.push((*language, runs.into_boxed_slice()));
             }
         }
-        for pattern in allow {
+        let all_allow = allow.iter().map(|p| (None, p)).chain(
+            language_allow
+                .iter()
+                .flat_map(|(language, list)| list.iter().map(move |p| (Some(*language), p))),
+        );
+        for (language, pattern) in all_allow {
             let (mode, text, runs) =
                 builder
                     .normalise_pattern(pattern)
@@ -330,7 +336,7 @@ impl TermMatcher {
                         reason,
                     })?;
             builder.by_text.entry(text).or_default().push(Entry {
-                target: Target::Allow,
+                target: Target::Allow(language),
                 mode,
                 runs: runs.into_boxed_slice(),
             });
@@ -364,6 +370,21 @@ impl TermMatcher {
                     })?,
             )
         };
+        let hints = if hint_texts.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .match_kind(MatchKind::Standard)
+                    .build(&hint_texts)
+                    .map_err(|error| TermError {
+                        pattern: String::new(),
+                        group: None,
+                        reason: format!("hint automaton could not be built: {error}"),
+                    })?,
+            )
+        };
         Ok(TermMatcher {
             automaton,
             pattern_entries,
@@ -371,7 +392,8 @@ impl TermMatcher {
             terms,
             groups: compiled_groups,
             masked_index,
-            has_ordinary,
+            hints,
+            hint_languages,
         })
     }
 
@@ -391,6 +413,34 @@ impl TermMatcher {
 
     pub(crate) fn group(&self, group: u32) -> Option<&TermGroup> {
         self.groups.get(group as usize)
+    }
+
+    /// The language id with strictly the most hint words in the normalised text, if any.
+    pub(crate) fn hinted_language(&self, text: &NormalisedText) -> Option<u8> {
+        let hints = self.hints.as_ref()?;
+        let haystack = text.as_str().as_bytes();
+        let mut counts = [0u16; MAX_LANGUAGES];
+        for found in hints.find_overlapping_iter(haystack) {
+            let Some((language, runs)) = self.hint_languages.get(found.pattern().as_usize()) else {
+                continue;
+            };
+            // Whole words with the hint's own letter runs (`bite` is not `bitte`).
+            if !mode_matches(haystack, found.start(), found.end(), MatchMode::Word)
+                || !runs_match(text.runs(), found.start(), runs, false)
+            {
+                continue;
+            }
+            if let Some(count) = counts.get_mut(usize::from(*language)) {
+                *count = count.saturating_add(1);
+            }
+        }
+        message_language(&counts)
+    }
+
+    fn language_of(&self, term: u32) -> Option<u8> {
+        self.term(term)
+            .and_then(|t| self.group(t.group))
+            .and_then(|g| g.language)
     }
 
     fn is_ordinary_in_any(&self, term: u32) -> bool {
@@ -429,7 +479,7 @@ impl TermMatcher {
         let haystack = text.as_str().as_bytes();
         scratch.raw.clear();
         scratch.allows.clear();
-        scratch.hint_counts = [0; MAX_LANGUAGES];
+        let languages = scratch.languages;
         for found in automaton.find_overlapping_iter(haystack) {
             let (start, end) = (found.start(), found.end());
             let Some(&(first, last)) = self.pattern_entries.get(found.pattern().as_usize()) else {
@@ -437,7 +487,7 @@ impl TermMatcher {
             };
             for entry in &self.entries[first as usize..last as usize] {
                 // Allow entries need the exact letter runs ("snigger" must not cover "sniggger").
-                let exact = entry.target == Target::Allow;
+                let exact = matches!(entry.target, Target::Allow(_));
                 if !mode_matches(haystack, start, end, entry.mode)
                     || !runs_match(text.runs(), start, &entry.runs, exact)
                 {
@@ -452,14 +502,15 @@ impl TermMatcher {
                     u32::try_from(span_end).unwrap_or(u32::MAX),
                 );
                 match entry.target {
-                    Target::Allow => scratch.allows.push(span),
-                    Target::Hint(language) => {
-                        if let Some(count) = scratch.hint_counts.get_mut(usize::from(language)) {
-                            *count = count.saturating_add(1);
+                    Target::Allow(language) => {
+                        if in_languages(language, languages) {
+                            scratch.allows.push(span);
                         }
                     }
                     Target::Term(term) => {
-                        if min_severity.is_some_and(|min| self.severity_of(term) < min) {
+                        if min_severity.is_some_and(|min| self.severity_of(term) < min)
+                            || !in_languages(self.language_of(term), languages)
+                        {
                             continue;
                         }
                         scratch.raw.push((term, span.0, span.1));
@@ -467,8 +518,13 @@ impl TermMatcher {
                 }
             }
         }
-        let reads_as = if self.has_ordinary {
-            message_language(&scratch.hint_counts).or(scratch.main_language)
+        // The message's language, only when a term that is ordinary somewhere matched.
+        let reads_as = if scratch
+            .raw
+            .iter()
+            .any(|&(term, _, _)| self.is_ordinary_in_any(term))
+        {
+            self.hinted_language(text).or(scratch.main_language)
         } else {
             None
         };
@@ -495,6 +551,7 @@ impl TermMatcher {
         &self,
         text: &NormalisedText,
         min_severity: Severity,
+        languages: u32,
     ) -> Option<u32> {
         let automaton = self.automaton.as_ref()?;
         let haystack = text.as_str().as_bytes();
@@ -508,13 +565,14 @@ impl TermMatcher {
                 continue;
             };
             for entry in &self.entries[first as usize..last as usize] {
-                let exact = entry.target == Target::Allow;
+                let exact = matches!(entry.target, Target::Allow(_));
                 if !runs_match(text.runs(), 0, &entry.runs, exact) {
                     continue;
                 }
                 match entry.target {
-                    Target::Allow => return None,
-                    Target::Hint(_) => {}
+                    Target::Allow(language) if in_languages(language, languages) => return None,
+                    Target::Allow(_) => {}
+                    Target::Term(term) if !in_languages(self.language_of(term), languages) => {}
                     // Words that are ordinary in another language are never joined from pieces.
                     Target::Term(term) if self.is_ordinary_in_any(term) => {}
                     Target::Term(term) => {
@@ -567,6 +625,12 @@ impl TermMatcher {
             }
         }
     }
+}
+
+/// Whether an entry of this language (`None`: every language) is used by a profile with these
+/// languages.
+fn in_languages(language: Option<u8>, languages: u32) -> bool {
+    language.is_none_or(|id| languages & (1u32 << (u32::from(id) % 32)) != 0)
 }
 
 /// The language id with strictly the most hint words in the message, if any.

@@ -110,6 +110,8 @@ const ALLOWED: &[(&str, &str)] = &[
     ("multilingual", "vamos con todo"),
     ("es", "vamos con todo hoy"),
     ("multilingual", "don't let the dog bite you"),
+    ("multilingual", "bite"),
+    ("multilingual", "Bite"),
     ("fr", "one more bite of pizza and I'm done"),
     ("pt", "ele pede desculpas"),
     ("multilingual", "o time pede mais um"),
@@ -187,6 +189,8 @@ fn message_language_reads_the_pack_hint_words() {
     assert_eq!(profile.message_language("c'est trop tard"), Some("fr"));
     assert_eq!(profile.message_language("what is this"), Some("en"));
     assert_eq!(profile.message_language("gg"), None);
+    // Hints keep their own double letters: `bite` is not German `bitte`.
+    assert_eq!(profile.message_language("bite"), None);
 }
 
 fn compile(text: &str) -> Result<PolicySet, String> {

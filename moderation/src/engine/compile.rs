@@ -30,9 +30,10 @@ const DEFAULT_FLAG_ATTRIBUTE: &str = "Flagged";
 const DEFAULT_CAPS_MIN_LENGTH: u32 = 20;
 const LINK_PATTERN: &str = r"(?i)\b(?:[a-z][a-z0-9+.-]*://[^\s<>]+|www\.[^\s<>]+|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|gg|tv|co|ly|app|dev|xyz|info|biz|us|uk|de|fr|ru|cn|jp|link|live|site|online|shop|store|club|top|vip|ai|cc|be|me)\b(?:[/:?#][^\s<>]*)?)";
 
-/// What makes two profiles' term matchers identical: categories, allow list, reversed minimum,
-/// languages.
-type MatcherKey = (Vec<String>, Vec<String>, Option<Severity>, Vec<String>);
+/// What makes two profiles' term matchers identical: categories, allow list, reversed minimum.
+/// Languages are not part of it: one automaton holds every language's groups and each profile
+/// skips the languages it does not check, so the language profiles share one automaton.
+type MatcherKey = (Vec<String>, Vec<String>, Option<Severity>);
 
 /// A term group with where it came from, for error messages (`terms[3]`,
 /// `language pack "es" terms[0]`).
@@ -326,34 +327,20 @@ impl<'a> Compiler<'a> {
             }
         }
         let main_language = languages.first().and_then(|code| self.language_id(code));
+        let language_mask = languages
+            .iter()
+            .filter_map(|code| self.language_id(code))
+            .fold(0u32, |mask, id| mask | (1u32 << (u32::from(id) % 32)));
         let mut allow = self.document.allow.clone();
         allow.extend(profile.allow.iter().flatten().cloned());
-        for pack in self.packs {
-            if languages.contains(&pack.language.code) {
-                allow.extend(pack.language.allow.iter().cloned());
-            }
-        }
-        let mut language_set = languages.clone();
-        language_set.sort();
-        language_set.dedup();
         let evasion = profile.evasion.clone().unwrap_or_default();
         let reversed_min = evasion.reversed_min_severity.min_severity();
-        let key = (
-            categories.clone(),
-            allow.clone(),
-            reversed_min,
-            language_set,
-        );
+        let key = (categories.clone(), allow.clone(), reversed_min);
         let terms = match self.matchers.get(&key) {
             Some(matcher) => matcher.clone(),
             None => {
-                let matcher = Arc::new(self.build_matcher(
-                    name,
-                    &categories,
-                    &languages,
-                    &allow,
-                    reversed_min,
-                )?);
+                let matcher =
+                    Arc::new(self.build_matcher(name, &categories, &allow, reversed_min)?);
                 self.matchers.insert(key, matcher.clone());
                 matcher
             }
@@ -451,6 +438,7 @@ impl<'a> Compiler<'a> {
             categories: categories.into_iter().map(Arc::from).collect(),
             languages: languages.into_iter().map(Arc::from).collect(),
             main_language,
+            language_mask,
             language_codes: self
                 .languages
                 .iter()
@@ -463,7 +451,6 @@ impl<'a> Compiler<'a> {
         &self,
         profile: &str,
         categories: &[String],
-        languages: &[String],
         allow: &[String],
         reversed_min: Option<Severity>,
     ) -> Result<TermMatcher, PolicyError> {
@@ -471,10 +458,7 @@ impl<'a> Compiler<'a> {
         let mut groups = Vec::new();
         for (index, sourced) in self.groups.iter().enumerate() {
             let group = sourced.group;
-            let language_checked = sourced
-                .language
-                .is_none_or(|code| languages.iter().any(|l| l == code));
-            if !categories.contains(&group.category) || !language_checked {
+            if !categories.contains(&group.category) {
                 continue;
             }
             let ordinary_in = group
@@ -491,6 +475,7 @@ impl<'a> Compiler<'a> {
                     action: group.action,
                     reason: group.reason.as_deref().map(Arc::from),
                     ordinary_in,
+                    language: sourced.language.and_then(|code| self.language_id(code)),
                 },
                 group.patterns.clone(),
             ));
@@ -503,25 +488,35 @@ impl<'a> Compiler<'a> {
                 Some((id, pack.language.hints.clone()))
             })
             .collect();
-        TermMatcher::build(groups, allow, &hints, reversed_min).map_err(|error| match error.group {
-            Some(local) => {
-                let index = group_indices.get(local).copied().unwrap_or(local);
-                let entry = self
-                    .groups
-                    .get(index)
-                    .map_or_else(|| format!("terms[{index}]"), |g| g.entry.clone());
-                self.invalid(
-                    entry,
-                    format!("pattern \"{}\": {}", error.pattern, error.reason),
-                )
+        let language_allow: Vec<(u8, Vec<String>)> = self
+            .packs
+            .iter()
+            .filter_map(|pack| {
+                let id = self.language_id(&pack.language.code)?;
+                Some((id, pack.language.allow.clone()))
+            })
+            .collect();
+        TermMatcher::build(groups, allow, &language_allow, &hints, reversed_min).map_err(|error| {
+            match error.group {
+                Some(local) => {
+                    let index = group_indices.get(local).copied().unwrap_or(local);
+                    let entry = self
+                        .groups
+                        .get(index)
+                        .map_or_else(|| format!("terms[{index}]"), |g| g.entry.clone());
+                    self.invalid(
+                        entry,
+                        format!("pattern \"{}\": {}", error.pattern, error.reason),
+                    )
+                }
+                None if error.pattern.is_empty() => {
+                    self.invalid(format!("profiles.{profile}"), error.reason)
+                }
+                None => self.invalid(
+                    format!("allow (profile \"{profile}\")"),
+                    format!("entry \"{}\": {}", error.pattern, error.reason),
+                ),
             }
-            None if error.pattern.is_empty() => {
-                self.invalid(format!("profiles.{profile}"), error.reason)
-            }
-            None => self.invalid(
-                format!("allow (profile \"{profile}\")"),
-                format!("entry \"{}\": {}", error.pattern, error.reason),
-            ),
         })
     }
 

@@ -61,24 +61,17 @@ impl CompiledProfile {
 
     /// The language the message reads as by the built-in packs' hint words (the language with
     /// strictly the most of them), the signal that decides terms marked `ordinary_in`. `None`
-    /// when no language leads, or when no term of the profile is marked (then hints are not
-    /// matched at all).
+    /// when no language leads, or when no term of the policy is marked (then there are no
+    /// hints).
     pub fn message_language(&self, content: &str) -> Option<&str> {
         let run = |scratch: &mut DecisionScratch| {
-            scratch.hits.clear();
             normalise_into(
                 content,
                 ScriptFold::MixedTokens,
                 &mut scratch.normaliser,
                 &mut scratch.primary,
             );
-            self.terms.find(
-                &scratch.primary,
-                None,
-                &mut scratch.matches,
-                &mut scratch.hits,
-            );
-            scratch.matches.hinted_language()
+            self.terms.hinted_language(&scratch.primary)
         };
         let id = SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => run(&mut scratch),
@@ -182,6 +175,7 @@ impl CompiledProfile {
         let mut run = |scratch: &mut DecisionScratch| {
             scratch.hits.clear();
             scratch.matches.main_language = self.main_language;
+            scratch.matches.languages = self.language_mask;
             normalise_into(
                 content,
                 ScriptFold::MixedTokens,

@@ -96,6 +96,8 @@ pub struct CompiledProfile {
     pub(super) languages: Arc<[Arc<str>]>,
     /// Language id of the first of `languages`: how a message without language hints reads.
     pub(super) main_language: Option<u8>,
+    /// The profile's languages as a mask of language ids.
+    pub(super) language_mask: u32,
     /// Every language code of the policy, by id.
     pub(super) language_codes: Arc<[Arc<str>]>,
 }

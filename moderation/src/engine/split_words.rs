@@ -111,7 +111,11 @@ pub(super) fn find_split_words(terms: &TermMatcher, scratch: &mut DecisionScratc
             scratch
                 .secondary
                 .set_collapsed_letters(scratch.compact.as_bytes());
-            if let Some(term) = terms.whole_text_term(&scratch.secondary, Severity::High) {
+            if let Some(term) = terms.whole_text_term(
+                &scratch.secondary,
+                Severity::High,
+                scratch.matches.languages,
+            ) {
                 let span = scratch
                     .primary
                     .original_range(window[0].0, window[width - 1].1);
