@@ -264,6 +264,53 @@ mod tests {
         assert_eq!(blank.display_name, None);
     }
 
+    /// An API Gateway v2 event for an admin route with `claims`.
+    fn admin_request(claims: &str) -> Request {
+        let event = format!(
+            r#"{{"version":"2.0","routeKey":"POST /tags","rawPath":"/tags","rawQueryString":"",
+            "headers":{{}},"requestContext":{{"accountId":"123456789012","apiId":"a",
+            "stage":"$default","requestId":"r","http":{{"method":"POST","path":"/tags",
+            "protocol":"HTTP/1.1","sourceIp":"203.0.113.1","userAgent":"t"}},
+            "authorizer":{{"jwt":{{"claims":{claims},"scopes":null}}}}}},
+            "isBase64Encoded":false}}"#
+        );
+        lambda_http::request::from_str(&event).expect("API Gateway v2 event")
+    }
+
+    #[test]
+    fn admin_routes_read_the_configured_claims_and_admin_roles() {
+        // GIVEN a deployment whose ids are in `uid`, roles in `groups`, admins are `ops`
+        let env = std::collections::BTreeMap::from([
+            ("USER_ID_CLAIM", "uid"),
+            ("ROLES_CLAIM", "groups"),
+            ("ADMIN_ROLES", "ops"),
+        ]);
+        let access = AdminAccess::from_config(&ConfigReader::new(&env)).expect("valid");
+        // WHEN an ops member calls an admin route THEN they are let in, identified by `uid`
+        let ops = admin_request(r#"{"uid":"u-ops","groups":"[viewer ops]","sub":"other"}"#);
+        assert_eq!(access.require_admin(&ops).expect("admin").user_id, "u-ops");
+        // AND a caller with the default admin role or the role in the default claim is refused
+        let default_admin = admin_request(r#"{"uid":"u-1","groups":"[admin]"}"#);
+        assert_eq!(
+            access
+                .require_admin(&default_admin)
+                .expect_err("not ops")
+                .code(),
+            ErrorCode::RoleNotAllowed
+        );
+        let wrong_claim = admin_request(r#"{"uid":"u-2","cognito:groups":"[ops]"}"#);
+        assert_eq!(
+            access
+                .require_admin(&wrong_claim)
+                .expect_err("not ops")
+                .code(),
+            ErrorCode::RoleNotAllowed
+        );
+        // AND a group name smuggling the admin role behind a comma is refused
+        let smuggled = admin_request(r#"{"uid":"u-3","groups":"[viewer,ops]"}"#);
+        assert!(access.require_admin(&smuggled).is_err());
+    }
+
     #[test]
     fn admin_roles_outside_the_safe_set_fail_the_cold_start() {
         let env = std::collections::BTreeMap::from([("ADMIN_ROLES", "ops team")]);
