@@ -28,9 +28,9 @@ pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP, collect_all_pages
 pub use error::IvsChatError;
 pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
 #[cfg(feature = "client")]
-pub use presign::PresignedRequest;
-#[cfg(feature = "client")]
 pub use paced::{
     ApiCategory, Attempted, ControlPlaneRates, PacedChatClient, Pacer, RateLimiter, RetryPolicy,
 };
+#[cfg(feature = "client")]
+pub use presign::PresignedRequest;
 pub use validate::Violation;
