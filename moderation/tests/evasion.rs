@@ -97,7 +97,6 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("split after a common word", "what a bit ch", "bit ch"),
     ("leet symbols only", "kiss my @$$", "@$$"),
     ("leading at sign", "you @sshole", "@sshole"),
-    ("v for u", "fvck", "fvck"),
     ("reversed whole word", "tihs", "tihs"),
     ("at sign as a vowel mask", "f@ck off", "f@ck"),
     ("emoji as a mask", "f🤬ck", "f🤬ck"),
@@ -106,7 +105,6 @@ const DENIED: &[(&str, &str, &str)] = &[
         "p*ssy",
         "p*ssy",
     ),
-    ("threat spelled short", "kill ur self", "kill ur self"),
     ("letters separated by masks", "f*u*c*k", "f*u*c*k"),
     ("letters separated by hashes", "f#u#c#k", "f#u#c#k"),
     ("leading leet digit", "5hit", "5hit"),
@@ -117,10 +115,37 @@ const DENIED: &[(&str, &str, &str)] = &[
     ("cyrillic u read as u", "fуck you", "fуck"),
     ("leading leet digit in a prefix term", "8itches", "8itches"),
     ("prefix wildcard", "shitty stream", "shitty"),
-    ("vowel dropped", "such a btch", "btch"),
-    ("letters swapped", "fcuk off", "fcuk"),
-    ("abbreviation", "shut up mofo", "mofo"),
 ];
+
+/// Misspellings the engine does not derive: each is caught because the built-in list names it
+/// (in `packs/en.toml`), not by a normalisation step. Close variants of the same trick
+/// (`cvnt`, `fukc`, `kill ur slf`) are not caught; adding them means adding list entries.
+const LISTED_MISSPELLINGS: &[(&str, &str, &str)] = &[
+    ("listed: v for u in `*fvck*`", "fvck", "fvck"),
+    ("listed: `kill ur self`", "kill ur self", "kill ur self"),
+    ("listed: vowel-less `btch`", "such a btch", "btch"),
+    ("listed: swapped `fcuk*`", "fcuk off", "fcuk"),
+    ("listed: abbreviation `mofo`", "shut up mofo", "mofo"),
+];
+
+#[test]
+fn list_entries_deny_the_common_misspellings_they_name() {
+    let policy = PolicySet::builtin().expect("built-in policy compiles");
+    for &(entry, message, expected_span) in LISTED_MISSPELLINGS {
+        let decision = decide(&policy, message);
+        let spans: Vec<&str> = decision
+            .hits
+            .iter()
+            .filter(|hit| hit.kind == RuleKind::Term)
+            .map(|hit| &message[hit.span.clone()])
+            .collect();
+        assert!(
+            matches!(decision.verdict, Verdict::Deny { .. }) && spans.contains(&expected_span),
+            "{entry}: {message:?} → {:?}, spans {spans:?}",
+            decision.verdict
+        );
+    }
+}
 
 #[test]
 fn denies_every_evasion_with_the_span_of_the_original_text() {
