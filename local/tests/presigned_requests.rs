@@ -7,22 +7,11 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::start_with;
 use ivschat_api::{ChatClient, ClientSettings, PresignedRequest};
-use ivschat_emulator::{Emulator, RunningEmulator};
+use ivschat_emulator::RunningEmulator;
 use serde_json::{Value, json};
 
-const KEY: &str = "AKIDEXAMPLE";
-const SECRET: &str = "s3cr3t/with+chars";
-
-async fn strict() -> RunningEmulator {
-    start_with(
-        Emulator::builder()
-            .strict_auth(true)
-            .credentials(KEY, SECRET),
-    )
-    .await
-}
+use common::{STRICT_KEY as KEY, STRICT_SECRET as SECRET, start_strict as strict};
 
 fn client(emulator: &RunningEmulator, secret: &str) -> ChatClient {
     ChatClient::for_endpoint(

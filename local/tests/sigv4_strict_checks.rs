@@ -10,20 +10,9 @@ use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
-use common::start_with;
-use ivschat_emulator::{Emulator, RunningEmulator};
+use ivschat_emulator::RunningEmulator;
 
-const KEY: &str = "AKIDEXAMPLE";
-const SECRET: &str = "s3cr3t/with+chars";
-
-async fn strict() -> RunningEmulator {
-    start_with(
-        Emulator::builder()
-            .strict_auth(true)
-            .credentials(KEY, SECRET),
-    )
-    .await
-}
+use common::{STRICT_KEY as KEY, STRICT_SECRET as SECRET, start_strict as strict};
 
 /// `POST /ListRooms` with `body`, signed in its headers at `signed_at`, with the payload hash
 /// in `x-amz-content-sha256` as the SDK sends it.

@@ -12,6 +12,21 @@ pub async fn start() -> RunningEmulator {
     start_with(Emulator::builder()).await
 }
 
+/// The access key a strict-mode emulator from [`start_strict`] accepts.
+pub const STRICT_KEY: &str = "AKIDEXAMPLE";
+/// Its secret (with characters that need care when signing).
+pub const STRICT_SECRET: &str = "s3cr3t/with+chars";
+
+/// Starts an emulator that verifies SigV4 signatures against [`STRICT_KEY`] / [`STRICT_SECRET`].
+pub async fn start_strict() -> RunningEmulator {
+    start_with(
+        Emulator::builder()
+            .strict_auth(true)
+            .credentials(STRICT_KEY, STRICT_SECRET),
+    )
+    .await
+}
+
 /// Starts an emulator from `builder`.
 pub async fn start_with(builder: EmulatorBuilder) -> RunningEmulator {
     builder.start().await.expect("emulator starts")
