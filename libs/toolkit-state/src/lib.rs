@@ -8,11 +8,19 @@
 //! | Item | `pk` | `sk` | `expiresAt` |
 //! |---|---|---|---|
 //! | seen webhook nonce ([`StateTable::claim_nonce`]) | `nonce#<scope>#<key>` | `nonce` | end of the signature window |
+//! | room ban or timeout ([`bans`]) | `ban#room#<roomId>` | `user#<userId>` | end of a timeout; none for a ban |
+//! | deployment-wide ban or timeout ([`bans`]) | `ban#deployment` | `user#<userId>` | end of a timeout; none for a ban |
 //!
 //! TTL deletion is lazy (items may outlive `expiresAt` by up to a couple of days), so every
 //! read and condition here treats an item whose `expiresAt` has passed as absent.
 
 #![warn(missing_docs)]
+
+pub mod bans;
+
+pub use bans::{
+    BanPage, BanPrecondition, BanRecord, BanRemoval, BanScope, BanWrite, MAX_PAGE_SIZE, NewBan,
+};
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -55,6 +63,15 @@ pub enum StateError {
     /// A scope or key is empty, too long or holds `#`.
     #[error("state key {0}: must be 1 to {MAX_KEY_CHARS} characters without '#'")]
     InvalidKey(&'static str),
+    /// A value broke a rule before anything was sent (a user id too long, a timeout that has
+    /// already ended, a page size out of range).
+    #[error("{field}: {rule}")]
+    Invalid {
+        /// The value at fault.
+        field: &'static str,
+        /// The rule it broke.
+        rule: &'static str,
+    },
 }
 
 /// What claiming a nonce found.
