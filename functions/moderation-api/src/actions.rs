@@ -251,6 +251,11 @@ impl Moderator {
         }
     }
 
+    /// The managed-room check this moderator uses (bans share it, and its cache).
+    pub fn rooms(&self) -> &ManagedRooms {
+        &self.rooms
+    }
+
     /// Checks `action`'s arguments against the service's rules and the event-name policy,
     /// without calling anything.
     pub fn check(&self, action: &ModerationAction) -> Result<(), ModerationError> {

@@ -75,8 +75,10 @@ pub struct ModerationApiConfig {
     pub scope: RoomScope,
     /// Which claims hold user id and roles.
     pub claims: ClaimNames,
-    /// Roles that may use the moderator routes (any one suffices).
+    /// Roles that may use the moderator routes, room bans included (any one suffices).
     pub moderator_roles: BTreeSet<String>,
+    /// Roles that may ban deployment-wide (`ADMIN_ROLES`, default `admin`).
+    pub admin_roles: BTreeSet<String>,
     /// Which event names may be sent.
     pub events: EventNamePolicy,
     /// Room lookup cache.
@@ -88,8 +90,8 @@ pub struct ModerationApiConfig {
     /// Whether legacy `v1` webhook signatures are still accepted (`WEBHOOK_ACCEPT_V1`, default
     /// off): only while senders migrate to `v2`.
     pub legacy_signatures: LegacySignatures,
-    /// The state table holding seen webhook nonces (`STATE_TABLE_NAME`); required when the
-    /// webhook is on.
+    /// The state table holding seen webhook nonces and bans (`STATE_TABLE_NAME`); required
+    /// when the webhook is on. Without it, ban routes answer 502.
     pub state_table_name: Option<String>,
 }
 
@@ -128,10 +130,11 @@ impl ModerationApiConfig {
 
     /// Reads `source` with the webhook secret already resolved: `DEPLOYMENT_NAME`,
     /// `AWS_REGION`, `AWS_ACCOUNT_ID` (required); `USER_ID_CLAIM` (default `sub`),
-    /// `ROLES_CLAIM` (`cognito:groups`), `MODERATOR_ROLES` (`moderator`),
-    /// `EVENT_NAME_ALLOW_LIST` (any), `ROOM_CACHE_TTL_SECONDS` (30), `CORS_ALLOWED_ORIGINS`
-    /// (none), `WEBHOOK_ACCEPT_V1` (`false`), `STATE_TABLE_NAME` (required when the webhook is
-    /// on: seen nonces live there). The secret's own variables are checked by
+    /// `ROLES_CLAIM` (`cognito:groups`), `MODERATOR_ROLES` (`moderator`), `ADMIN_ROLES`
+    /// (`admin`, for deployment-wide bans), `EVENT_NAME_ALLOW_LIST` (any),
+    /// `ROOM_CACHE_TTL_SECONDS` (30), `CORS_ALLOWED_ORIGINS` (none), `WEBHOOK_ACCEPT_V1`
+    /// (`false`), `STATE_TABLE_NAME` (required when the webhook is on: seen nonces live there;
+    /// bans too). The secret's own variables are checked by
     /// [`WebhookSecretSource::from_config`]. Role names must be safe role names
     /// (`http_api::text`).
     pub fn from_source(
@@ -143,6 +146,8 @@ impl ModerationApiConfig {
             configured_roles(&config, "MODERATOR_ROLES", &["moderator"])?
                 .into_iter()
                 .collect();
+        let admin_roles = function_startup::deployment::admin_roles(&config);
+        http_api::check_role_names("ADMIN_ROLES", &admin_roles)?;
         let legacy_signatures = match config.optional("WEBHOOK_ACCEPT_V1").as_deref() {
             None | Some("false") => LegacySignatures::Refuse,
             Some("true") => LegacySignatures::Accept,
@@ -164,6 +169,7 @@ impl ModerationApiConfig {
             scope: RoomScope::from_config(&config)?,
             claims: ClaimNames::from_config(&config)?,
             moderator_roles,
+            admin_roles: admin_roles.into_iter().collect(),
             events: EventNamePolicy::allow_only(
                 "EVENT_NAME_ALLOW_LIST",
                 config.list("EVENT_NAME_ALLOW_LIST"),

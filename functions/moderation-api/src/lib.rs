@@ -1,5 +1,6 @@
-//! The moderation API: moderator routes (delete a message, disconnect a user, send an event)
-//! behind an API Gateway HTTP API JWT authorizer, and a signed webhook for machine callers.
+//! The moderation API: moderator routes (delete a message, disconnect a user, send an event;
+//! ban, time out and unban in a room) and admin routes (deployment-wide bans) behind an API
+//! Gateway HTTP API JWT authorizer, and a signed webhook for machine callers.
 //!
 //! Unlike AWS's sample (docs/ivs-chat.md §7.1), only callers holding a moderator role (from verified
 //! claims) or a valid HMAC signature may act, only in rooms this deployment manages, never with
@@ -10,6 +11,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod bans;
 pub mod config;
 pub mod events;
 pub mod handler;
@@ -17,6 +19,7 @@ pub mod secret;
 
 pub use actions::{ActionOutcome, ModerationAction, ModerationError, Moderator};
 pub use audit::{AUDIT_TARGET, Actor, AuditRecord};
+pub use bans::{BanAction, BanDesk, BanError, BanOutcome, BanView, MAX_TIMEOUT_SECONDS};
 pub use config::{ModerationApiConfig, ModerationApiConfigError, WebhookSecretSource};
 pub use events::{EventNamePolicy, EventNameRefusal};
 pub use handler::{ModerationApi, handle_request};

@@ -67,6 +67,11 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: a signed webhook whose nonce was already used inside the signature window.
     ReplayDetected,
+    /// 409: a ban write found another ban than the one it expected (already banned, or the ban
+    /// changed since it was read); the message says which ban stands.
+    BanConflict,
+    /// 404: the user has no active ban there.
+    BanNotFound,
     /// 413: the body is larger than the route accepts.
     PayloadTooLarge,
     /// 429: the chat service throttled us; retry after the `Retry-After` header.
@@ -92,6 +97,8 @@ impl ErrorCode {
             Self::RoomNotFound => "RoomNotFound",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::ReplayDetected => "ReplayDetected",
+            Self::BanConflict => "BanConflict",
+            Self::BanNotFound => "BanNotFound",
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::Throttled => "Throttled",
             Self::UpstreamFailure => "UpstreamFailure",
@@ -109,9 +116,9 @@ impl ErrorCode {
             | Self::EventNameNotAllowed
             | Self::UserNotAllowed
             | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
-            Self::NotFound | Self::RoomNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::RoomNotFound | Self::BanNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::ReplayDetected => StatusCode::CONFLICT,
+            Self::ReplayDetected | Self::BanConflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamFailure => StatusCode::BAD_GATEWAY,
