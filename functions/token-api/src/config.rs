@@ -25,6 +25,9 @@ pub struct TokenApiConfig {
     pub room_cache: RoomCacheSettings,
     /// Browser origins allowed to call.
     pub cors: CorsPolicy,
+    /// The state table holding bans (`STATE_TABLE_NAME`); `None` (local runs without
+    /// DynamoDB) checks no bans.
+    pub state_table_name: Option<String>,
 }
 
 impl std::fmt::Display for TokenApiConfig {
@@ -46,7 +49,8 @@ impl TokenApiConfig {
     /// Reads `source`: `DEPLOYMENT_NAME`, `AWS_REGION`, `AWS_ACCOUNT_ID` (required);
     /// `USER_ID_CLAIM` (default `sub`), `ROLES_CLAIM` (`cognito:groups`), `DISPLAY_NAME_CLAIM`
     /// (none), `ROLE_CAPABILITIES` (viewer/chatter/moderator), `MAX_SESSION_MINUTES` (60,
-    /// 1–180), `ROOM_CACHE_TTL_SECONDS` (30, 0–3600), `CORS_ALLOWED_ORIGINS` (none).
+    /// 1–180), `ROOM_CACHE_TTL_SECONDS` (30, 0–3600), `CORS_ALLOWED_ORIGINS` (none),
+    /// `STATE_TABLE_NAME` (none: no ban checks; the template always sets it).
     pub fn from_source(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         let config = ConfigReader::new(source);
         let roles = match config.optional("ROLE_CAPABILITIES") {
@@ -65,6 +69,7 @@ impl TokenApiConfig {
             )?,
             room_cache: RoomCacheSettings::from_config(&config)?,
             cors: CorsPolicy::from_config(&config)?,
+            state_table_name: toolkit_state::StateTable::name_from_config(&config)?,
         })
     }
 }

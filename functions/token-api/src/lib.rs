@@ -17,4 +17,6 @@ pub mod token;
 pub use config::TokenApiConfig;
 pub use handler::{TokenApi, handle_request};
 pub use roles::{GrantedCapabilities, RoleCapabilities};
-pub use token::{BanList, ChatTokenRequest, IssuedToken, NoBans, TokenError, TokenIssuer};
+pub use token::{
+    BanList, BanNotice, ChatTokenRequest, IssuedToken, NoBans, StateBans, TokenError, TokenIssuer,
+};

@@ -1,16 +1,25 @@
-//! The `token-api` Lambda: configuration and the IVS Chat client are built once per cold start.
+//! The `token-api` Lambda: configuration, the IVS Chat client and the ban list (the state
+//! table, when `STATE_TABLE_NAME` names one) are built once per cold start.
 
 use ivschat_api::{ChatClient, ClientSettings};
 use lambda_http::{Error, run, service_fn};
-use token_api::{TokenApi, TokenApiConfig, handle_request};
+use token_api::{StateBans, TokenApi, TokenApiConfig, handle_request};
+use toolkit_state::StateTable;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let (config, aws) = function_startup::start(TokenApiConfig::from_env).await?;
-    let api = TokenApi::new(
+    let bans = config
+        .state_table_name
+        .clone()
+        .map(|name| StateBans::new(StateTable::from_sdk_config(&aws, name)));
+    let mut api = TokenApi::new(
         config,
         ChatClient::from_sdk_config(&aws, ClientSettings::default()),
     );
+    if let Some(bans) = bans {
+        api = api.with_ban_list(bans);
+    }
     let api = &api;
     run(service_fn(move |request| handle_request(api, request))).await
 }

@@ -5,10 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::time::SystemTime;
 
 use http_api::{ApiError, CallerIdentity, ErrorCode, JsonObject, ManagedRooms, RoomAccessError};
 use ivschat_api::model::{Capability, ChatToken, CreateChatTokenRequest};
 use ivschat_api::{ChatClient, IvsChatError, RoomArn, Violation};
+use toolkit_state::{BanScope, StateTable};
 
 use crate::config::DEFAULT_SESSION_MINUTES;
 use crate::roles::RoleCapabilities;
@@ -79,9 +81,9 @@ pub enum TokenError {
     /// The body asked for a capability the caller's roles do not allow.
     #[error("capability {0} is not allowed for the caller's roles")]
     CapabilityNotAllowed(Capability),
-    /// The ban list refused the caller in this room.
-    #[error("the caller may not join this room")]
-    Banned,
+    /// The caller is banned or timed out in this room (or in every room).
+    #[error("the caller may not join this room: {0}")]
+    Banned(BanNotice),
     /// The room may not be used.
     #[error(transparent)]
     Room(#[from] RoomAccessError),
@@ -106,12 +108,12 @@ impl From<TokenError> for ApiError {
                 format!("capabilities: {capability} is not allowed for your roles"),
             )
             .with_field("capabilities"),
-            TokenError::Banned => {
-                ApiError::new(ErrorCode::UserNotAllowed, "you may not join this room")
+            TokenError::Banned(notice) => {
+                ApiError::new(ErrorCode::UserNotAllowed, notice.to_string())
             }
             TokenError::Room(error) => error.into(),
             TokenError::BanListUnavailable(detail) => {
-                tracing::warn!(%detail, "ban list check failed");
+                tracing::warn!(%detail, "ban list check failed; no token issued");
                 ApiError::upstream_failure()
             }
             TokenError::Chat(error) => ApiError::from_chat_error(&error),
@@ -119,24 +121,97 @@ impl From<TokenError> for ApiError {
     }
 }
 
+/// Why and until when a user may not join: what the 403 says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BanNotice {
+    /// When a timeout ends, unix seconds; `None` for a ban until lifted.
+    pub until: Option<u64>,
+    /// True for a deployment-wide ban (every room), false for this room only.
+    pub everywhere: bool,
+}
+
+impl std::fmt::Display for BanNotice {
+    /// `you are banned from this room until a moderator lifts the ban` or `you are timed out
+    /// in every room until 2026-01-01T00:10:00Z`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = if self.everywhere {
+            "every room"
+        } else {
+            "this room"
+        };
+        match self.until {
+            None => write!(
+                f,
+                "you are banned from {place} until a moderator lifts the ban"
+            ),
+            Some(end) => write!(f, "you are timed out in {place} until {}", rfc3339(end)),
+        }
+    }
+}
+
+/// RFC 3339 UTC time of unix `seconds`.
+fn rfc3339(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
 /// The future a [`BanList`] check returns.
-pub type BanCheck<'a> = Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'a>>;
+pub type BanCheck<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<BanNotice>, String>> + Send + 'a>>;
 
 /// Decides whether a user is banned from a room. Bans that outlive a disconnect are refused
 /// here, before any token is minted (DisconnectUser alone does not ban; docs/ivs-chat.md §8.9).
 pub trait BanList: Send + Sync {
-    /// True when `user_id` may not join `room`; an `Err` (the store's failure, for logs) turns
-    /// into 502.
-    fn is_banned<'a>(&'a self, room: &'a RoomArn, user_id: &'a str) -> BanCheck<'a>;
+    /// The ban keeping `user_id` out of `room`, or `None`; an `Err` (the store's failure, for
+    /// logs) turns into 502: no token is issued while bans cannot be checked.
+    fn active_ban<'a>(&'a self, room: &'a RoomArn, user_id: &'a str) -> BanCheck<'a>;
 }
 
-/// The ban list used until bans exist: nobody is banned.
+/// The ban list when no state table is configured (local runs without DynamoDB): nobody is
+/// banned.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoBans;
 
 impl BanList for NoBans {
-    fn is_banned<'a>(&'a self, _room: &'a RoomArn, _user_id: &'a str) -> BanCheck<'a> {
-        Box::pin(std::future::ready(Ok(false)))
+    fn active_ban<'a>(&'a self, _room: &'a RoomArn, _user_id: &'a str) -> BanCheck<'a> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
+}
+
+/// The bans in the toolkit's state table (`STATE_TABLE_NAME`): the room's ban and the
+/// deployment-wide one, read at once with strongly consistent reads, so a ban applies from
+/// the moment it is written; an ended timeout no longer counts even before TTL deletes it.
+#[derive(Debug, Clone)]
+pub struct StateBans {
+    table: StateTable,
+}
+
+impl StateBans {
+    /// The bans in `table`.
+    pub fn new(table: StateTable) -> Self {
+        Self { table }
+    }
+}
+
+impl BanList for StateBans {
+    fn active_ban<'a>(&'a self, room: &'a RoomArn, user_id: &'a str) -> BanCheck<'a> {
+        Box::pin(async move {
+            let ban = self
+                .table
+                .active_ban(room.id(), user_id, SystemTime::now())
+                .await
+                .map_err(|error| error.to_string())?;
+            Ok(ban.map(|ban| BanNotice {
+                until: ban.expires_at,
+                everywhere: ban.scope == BanScope::Deployment,
+            }))
+        })
     }
 }
 
@@ -216,13 +291,13 @@ impl TokenIssuer {
             .rooms
             .resolve(&caller.user_id, "roomId", room_id)
             .await?;
-        if self
+        if let Some(notice) = self
             .bans
-            .is_banned(&room, &caller.user_id)
+            .active_ban(&room, &caller.user_id)
             .await
             .map_err(TokenError::BanListUnavailable)?
         {
-            return Err(TokenError::Banned);
+            return Err(TokenError::Banned(notice));
         }
         let mut attributes =
             BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), canonical_roles(&granted.roles))]);
@@ -268,6 +343,26 @@ pub fn canonical_roles(roles: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ban_notice_says_where_and_until_when() {
+        let timeout = BanNotice {
+            until: Some(1_767_226_200),
+            everywhere: false,
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "you are timed out in this room until 2026-01-01T00:10:00Z"
+        );
+        let ban = BanNotice {
+            until: None,
+            everywhere: true,
+        };
+        assert_eq!(
+            ban.to_string(),
+            "you are banned from every room until a moderator lifts the ban"
+        );
+    }
 
     #[test]
     fn roles_attribute_is_sorted_and_comma_joined() {

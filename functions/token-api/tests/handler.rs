@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use http::{HeaderValue, StatusCode, header};
 use ivschat_emulator::{Capability, FaultKind, FaultRule, FaultTrigger};
-use token_api::token::{BanCheck, BanList};
+use token_api::token::{BanCheck, BanList, BanNotice};
 
 fn fault(operation: &str, kind: FaultKind) -> FaultRule {
     FaultRule {
@@ -331,8 +331,14 @@ async fn reuses_the_room_lookup_while_it_is_fresh() {
 struct BannedUser(&'static str);
 
 impl BanList for BannedUser {
-    fn is_banned<'a>(&'a self, _room: &'a ivschat_api::RoomArn, user_id: &'a str) -> BanCheck<'a> {
-        Box::pin(std::future::ready(Ok(user_id == self.0)))
+    fn active_ban<'a>(&'a self, _room: &'a ivschat_api::RoomArn, user_id: &'a str) -> BanCheck<'a> {
+        let notice = BanNotice {
+            until: None,
+            everywhere: false,
+        };
+        Box::pin(std::future::ready(
+            Ok((user_id == self.0).then_some(notice)),
+        ))
     }
 }
 
