@@ -69,5 +69,65 @@ fn handler(c: &mut Criterion) {
     parts.finish();
 }
 
-criterion_group!(benches, handler);
+/// A ban source answering at once from memory: the benchmark measures the ban check's own
+/// cost (cache lookup, verdict), not the network.
+struct NoBansInMemory;
+
+impl review_handler::bans::BanSource for NoBansInMemory {
+    fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> review_handler::bans::BanRead<'a> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
+}
+
+/// What the ban check adds to a review when its answer is cached (every message but the first
+/// per user in each staleness window): the handler with and without it, on one runtime.
+fn ban_check(c: &mut Criterion) {
+    let policy = match PolicySet::builtin() {
+        Ok(policy) => policy,
+        Err(error) => panic!("built-in policy must compile: {error}"),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => panic!("a runtime: {error}"),
+    };
+    let gate = review_handler::bans::BanGate::new(
+        NoBansInMemory,
+        review_handler::bans::BanCheckSettings {
+            // Long enough that no refresh starts during the measurement.
+            fresh_for: std::time::Duration::from_secs(60),
+            ..Default::default()
+        },
+    );
+    let clean: String = "the stream was great today and everyone in chat had a good time watching the final boss fight again gg"
+        .chars()
+        .take(100)
+        .collect();
+    let json = request_json(&clean);
+    let mut group = c.benchmark_group("ban_check");
+    group.bench_function("handler_without_ban_check", |b| {
+        b.iter(|| {
+            let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
+            runtime
+                .block_on(review_handler::review_event(&policy, None, event))
+                .ok()
+        })
+    });
+    group.bench_function("handler_with_cached_ban_check", |b| {
+        b.iter(|| {
+            let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
+            runtime
+                .block_on(review_handler::review_event(&policy, Some(&gate), event))
+                .ok()
+        })
+    });
+    group.bench_function("cached_ban_check_alone", |b| {
+        b.iter(|| runtime.block_on(gate.check(black_box("abcdEFGH1234"), black_box("viewer-17"))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, handler, ban_check);
 criterion_main!(benches);

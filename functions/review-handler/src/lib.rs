@@ -5,18 +5,25 @@
 //! (docs/ivs-chat.md §1.2–§1.3). It logs one structured line per decision and prints CloudWatch
 //! Embedded Metric Format (EMF) lines counting decisions by result and by category.
 //! [`ReviewHandlerConfig`] is what the function reads from its environment at cold start.
+//! [`review_event`] does the same after the ban check ([`bans`]): a banned or timed-out sender
+//! is denied with a reason they see.
 
 #![warn(missing_docs)]
 
+pub mod bans;
+
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use function_startup::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
-use ivschat_api::review::{ReviewRequest, ReviewResponse};
+use ivschat_api::review::{ReviewRequest, ReviewResponse, ReviewResult};
 use ivschat_moderation::{POLICY_PATH_ENV, PolicySet, Review};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
+
+use crate::bans::{BanCheckSettings, BanGate, BanVerdict, UNAVAILABLE_REASON};
 
 /// CloudWatch namespace of the EMF metrics.
 pub const METRICS_NAMESPACE: &str = "IvsChat/Review";
@@ -29,6 +36,11 @@ pub struct ReviewHandlerConfig {
     pub policy_path: Option<PathBuf>,
     /// The compiled policy.
     pub policy: PolicySet,
+    /// The state table holding bans (`STATE_TABLE_NAME`); `None` checks no bans.
+    pub state_table_name: Option<String>,
+    /// How the ban check behaves (`BAN_CACHE_SECONDS`, `BAN_LOOKUP_TIMEOUT_MS`,
+    /// `BAN_CHECK_ON_FAILURE`).
+    pub ban_check: BanCheckSettings,
 }
 
 impl ReviewHandlerConfig {
@@ -39,11 +51,14 @@ impl ReviewHandlerConfig {
 
     /// Reads `REVIEW_POLICY_PATH` from `source` and compiles the policy it names (or the
     /// built-in one). A policy that does not load fails naming the variable (or the built-in
-    /// policy), with the engine's message naming the file, the entry and the rule.
+    /// policy), with the engine's message naming the file, the entry and the rule. Also reads
+    /// `STATE_TABLE_NAME` (none: no ban check) and the ban check's settings
+    /// ([`BanCheckSettings::from_config`]).
     pub fn from_source(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
-        let policy_path = ConfigReader::new(source)
-            .optional(POLICY_PATH_ENV)
-            .map(PathBuf::from);
+        let reader = ConfigReader::new(source);
+        let state_table_name = toolkit_state::StateTable::name_from_config(&reader)?;
+        let ban_check = BanCheckSettings::from_config(&reader)?;
+        let policy_path = reader.optional(POLICY_PATH_ENV).map(PathBuf::from);
         let policy = PolicySet::load(policy_path.as_deref()).map_err(|error| {
             let variable = if policy_path.is_some() {
                 POLICY_PATH_ENV
@@ -55,13 +70,25 @@ impl ReviewHandlerConfig {
         Ok(Self {
             policy_path,
             policy,
+            state_table_name,
+            ban_check,
         })
     }
 }
 
 impl std::fmt::Display for ReviewHandlerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "moderation policy {}", self.policy.source_name())
+        write!(f, "moderation policy {}", self.policy.source_name())?;
+        match &self.state_table_name {
+            Some(_) => write!(
+                f,
+                ", ban check (cache {} s, timeout {} ms, on failure {:?})",
+                self.ban_check.fresh_for.as_secs(),
+                self.ban_check.lookup_timeout.as_millis(),
+                self.ban_check.on_failure
+            ),
+            None => f.write_str(", no ban check"),
+        }
     }
 }
 
@@ -96,32 +123,106 @@ pub fn handle_event(
     policy: &PolicySet,
     event: Value,
 ) -> Result<ReviewResponse, ReviewHandlerError> {
+    let request = parse_event(event)?;
+    Ok(review_request(policy, &request))
+}
+
+/// [`handle_event`] after the ban check: a sender `bans` finds banned or timed out in the room
+/// (or everywhere) is denied with the ban's reason, before the policy is consulted; when the
+/// check cannot answer in time, its failure mode applies ([`bans::FailureMode`]). Without
+/// `bans`, exactly [`handle_event`].
+pub async fn review_event(
+    policy: &PolicySet,
+    bans: Option<&Arc<BanGate>>,
+    event: Value,
+) -> Result<ReviewResponse, ReviewHandlerError> {
+    let request = parse_event(event)?;
+    if let Some(gate) = bans {
+        let started = Instant::now();
+        let verdict = gate
+            .check(room_id(&request.room_arn), &request.sender.user_id)
+            .await;
+        let reason = match verdict {
+            BanVerdict::Clear => None,
+            BanVerdict::Banned(ban) => Some(("ban", ban.reason())),
+            BanVerdict::Unavailable => {
+                Some(("ban-check-unavailable", UNAVAILABLE_REASON.to_owned()))
+            }
+        };
+        if let Some((rule, reason)) = reason {
+            let micros = started.elapsed().as_secs_f64() * 1e6;
+            return Ok(deny_sender(&request, rule, reason, micros));
+        }
+    }
+    Ok(review_request(policy, &request))
+}
+
+fn parse_event(event: Value) -> Result<ReviewRequest, ReviewHandlerError> {
     let message_id = event
         .get("MessageId")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let request: ReviewRequest = match serde_json::from_value(event) {
-        Ok(request) => request,
+    match serde_json::from_value(event) {
+        Ok(request) => Ok(request),
         Err(source) => {
             tracing::error!(
                 message_id = message_id.as_deref().unwrap_or(""),
                 error = %source,
                 "malformed review event; IVS applies the room's fallbackResult"
             );
-            return Err(ReviewHandlerError::MalformedEvent { message_id, source });
+            Err(ReviewHandlerError::MalformedEvent { message_id, source })
         }
-    };
+    }
+}
+
+fn review_request(policy: &PolicySet, request: &ReviewRequest) -> ReviewResponse {
     let started = Instant::now();
-    let review = policy.review(&request);
+    let review = policy.review(request);
     let micros = started.elapsed().as_secs_f64() * 1e6;
-    log_decision(&request, &review, micros);
-    let timestamp_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    let metrics = metric_lines(&review, micros, timestamp_ms);
+    log_decision(request, &review, micros);
+    let metrics = metric_lines(&review, micros, timestamp_ms());
     // One write per decision; a closed stdout must not fail the review.
     let _ = std::io::stdout().lock().write_all(metrics.as_bytes());
-    Ok(review.response)
+    review.response
+}
+
+fn timestamp_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The denial of a banned sender (`rule` `ban`) or of one whose ban could not be checked
+/// (`ban-check-unavailable`), logged like any decision (category `ban`, which escalation does
+/// not count as a strike) and counted in the metrics.
+fn deny_sender(request: &ReviewRequest, rule: &str, reason: String, micros: f64) -> ReviewResponse {
+    tracing::info!(
+        message_id = %request.message_id,
+        room_id = room_id(&request.room_arn),
+        user_id = %request.sender.user_id,
+        profile = "-",
+        result = "DENY",
+        rewritten = false,
+        rules = rule,
+        categories = "ban",
+        decision_us = micros,
+        "review decision"
+    );
+    let line = format!(
+        r#"{{"_aws":{{"Timestamp":{},"CloudWatchMetrics":[{{"Namespace":"{METRICS_NAMESPACE}","Dimensions":[["Category","Result"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}}]}}]}},"Category":"ban","Result":"DENY","Decisions":1}}"#,
+        timestamp_ms()
+    );
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+    ReviewResponse {
+        review_result: ReviewResult::Deny,
+        // Never empty: IVS delivers a DENY to nobody, but the reply must still be valid.
+        content: if request.content.is_empty() {
+            "-".to_owned()
+        } else {
+            request.content.clone()
+        },
+        attributes: std::collections::BTreeMap::from([("Reason".to_owned(), reason)]),
+    }
 }
 
 /// The room id (last segment of the room ARN).
@@ -164,6 +265,7 @@ fn log_decision(request: &ReviewRequest, review: &Review, micros: f64) {
     tracing::info!(
         message_id = %request.message_id,
         room_id = room_id(&request.room_arn),
+        user_id = %request.sender.user_id,
         profile = %review.decision.profile,
         result = review.response.review_result.as_str(),
         rewritten = matches!(review.decision.verdict, ivschat_moderation::Verdict::Rewrite { .. }),

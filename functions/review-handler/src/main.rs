@@ -1,17 +1,31 @@
 //! IVS Chat message review handler Lambda: compiles the moderation policy once at cold start
-//! (`REVIEW_POLICY_PATH`, else the built-in default) and reviews every message with it.
+//! (`REVIEW_POLICY_PATH`, else the built-in default), builds the ban check when
+//! `STATE_TABLE_NAME` names the state table, and reviews every message with them.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use review_handler::ReviewHandlerConfig;
+use review_handler::bans::BanGate;
 use serde_json::Value;
+use toolkit_state::StateTable;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     function_startup::init_tracing();
     let config = function_startup::require_config(ReviewHandlerConfig::from_env())?;
+    let bans = match &config.state_table_name {
+        Some(name) => {
+            let aws = function_startup::load_aws_config().await;
+            Some(BanGate::new(
+                StateTable::from_sdk_config(&aws, name.clone()),
+                config.ban_check,
+            ))
+        }
+        None => None,
+    };
     let policy = &config.policy;
+    let bans = bans.as_ref();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        review_handler::handle_event(policy, event.payload)
+        review_handler::review_event(policy, bans, event.payload).await
     }))
     .await
 }

@@ -1,0 +1,414 @@
+//! The ban check of the review hot path: is the sender banned or timed out in this room (or in
+//! every room)? A banned user gets no new chat token (the token API refuses it), so a message
+//! from a banned sender always comes from a session that began before the ban; this check
+//! denies it, with a reason the sender sees (docs/ivs-chat.md §1.3).
+//!
+//! IVS Chat waits at most 200 ms for the whole review (docs/ivs-chat.md §1.4), and a review
+//! usually takes microseconds, so the state table is never read on every message:
+//!
+//! - **Per-instance cache.** Each warm instance remembers, per room and user, the answer it
+//!   last read. An answer younger than the staleness bound (`BAN_CACHE_SECONDS`, default 5 s)
+//!   is used as is: a new ban, or a lifted one, reaches every warm instance within that bound.
+//! - **Refreshed off the hot path.** Once an answer is past half the bound, the next message
+//!   uses it and starts a refresh in the background; a sender who keeps chatting never waits.
+//! - **Strict timeout otherwise.** With no answer, or one past the bound, the message waits
+//!   for one read, at most `BAN_LOOKUP_TIMEOUT_MS` (default 50 ms).
+//! - **When the table is slow or unreachable**, `BAN_CHECK_ON_FAILURE` decides: `allow`
+//!   (default: fail open; the message goes on to the policy review as if no ban existed) or
+//!   `deny` (fail closed: the message is denied with [`UNAVAILABLE_REASON`]). An answer read in
+//!   the last [`STALE_FALLBACK`] is preferred to either. After a failure, reads are skipped for
+//!   [`RETRY_AFTER`], so an outage costs each message nothing rather than the full timeout.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use function_startup::{ConfigError, ConfigReader};
+use toolkit_state::{BanScope, StateTable};
+
+/// Default staleness bound of a cached answer.
+pub const DEFAULT_CACHE_SECONDS: i64 = 5;
+/// Default timeout of a read on the hot path.
+pub const DEFAULT_LOOKUP_TIMEOUT_MS: i64 = 50;
+/// How long after a failed read no read is tried (the failure mode applies at once).
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How old an answer may be and still be preferred to the failure mode when a read fails.
+pub const STALE_FALLBACK: Duration = Duration::from_secs(60);
+/// Most (room, user) answers kept per instance; past it the cache starts afresh.
+pub const CACHE_CAPACITY: usize = 50_000;
+/// The reason a fail-closed denial gives the sender.
+pub const UNAVAILABLE_REASON: &str =
+    "Your message could not be checked right now. Please try again in a moment.";
+
+/// What happens to a message when the ban check cannot answer in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureMode {
+    /// Fail open: review the message as if the sender were not banned.
+    Allow,
+    /// Fail closed: deny the message with [`UNAVAILABLE_REASON`].
+    Deny,
+}
+
+/// How the ban check behaves, read once at cold start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BanCheckSettings {
+    /// How long a cached answer is used as is (the staleness bound).
+    pub fresh_for: Duration,
+    /// The longest a message waits for a read.
+    pub lookup_timeout: Duration,
+    /// What a message gets when no answer comes in time.
+    pub on_failure: FailureMode,
+}
+
+impl Default for BanCheckSettings {
+    fn default() -> Self {
+        Self {
+            fresh_for: Duration::from_secs(5),
+            lookup_timeout: Duration::from_millis(50),
+            on_failure: FailureMode::Allow,
+        }
+    }
+}
+
+impl BanCheckSettings {
+    /// Reads `BAN_CACHE_SECONDS` (1–60, default 5), `BAN_LOOKUP_TIMEOUT_MS` (5–150, default
+    /// 50: the review must end well inside IVS's 200 ms) and `BAN_CHECK_ON_FAILURE` (`allow`,
+    /// the default, or `deny`). A bad value fails naming the variable.
+    pub fn from_config(config: &ConfigReader<'_>) -> Result<Self, ConfigError> {
+        let seconds = config.integer_in_range("BAN_CACHE_SECONDS", DEFAULT_CACHE_SECONDS, 1, 60)?;
+        let millis =
+            config.integer_in_range("BAN_LOOKUP_TIMEOUT_MS", DEFAULT_LOOKUP_TIMEOUT_MS, 5, 150)?;
+        let on_failure = match config.optional("BAN_CHECK_ON_FAILURE").as_deref() {
+            None | Some("allow") => FailureMode::Allow,
+            Some("deny") => FailureMode::Deny,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "BAN_CHECK_ON_FAILURE",
+                    "must be allow (fail open) or deny (fail closed)",
+                ));
+            }
+        };
+        Ok(Self {
+            fresh_for: Duration::from_secs(u64::try_from(seconds).unwrap_or(5)),
+            lookup_timeout: Duration::from_millis(u64::try_from(millis).unwrap_or(50)),
+            on_failure,
+        })
+    }
+}
+
+/// A ban that applies to a sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SenderBan {
+    /// When a timeout ends, unix seconds; `None` for a ban until lifted.
+    pub until: Option<u64>,
+    /// True for a deployment-wide ban.
+    pub everywhere: bool,
+}
+
+impl SenderBan {
+    /// True while it applies at `now` (unix seconds).
+    pub fn is_active(&self, now: u64) -> bool {
+        self.until.is_none_or(|end| end > now)
+    }
+
+    /// The reason the sender sees: `You are banned from this chat.` or `You are timed out
+    /// until 2026-01-01T00:10:00Z.`
+    pub fn reason(&self) -> String {
+        match self.until {
+            None => "You are banned from this chat.".to_owned(),
+            Some(end) => format!("You are timed out until {}.", rfc3339(end)),
+        }
+    }
+}
+
+fn rfc3339(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// What the ban check decided for one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanVerdict {
+    /// Not banned (or unknown, failing open): review the message.
+    Clear,
+    /// Banned: deny with the ban's reason.
+    Banned(SenderBan),
+    /// Unknown, failing closed: deny with [`UNAVAILABLE_REASON`].
+    Unavailable,
+}
+
+/// The future a [`BanSource`] read returns.
+pub type BanRead<'a> = Pin<Box<dyn Future<Output = Result<Option<SenderBan>, String>> + Send + 'a>>;
+
+/// Where bans are read from.
+pub trait BanSource: Send + Sync + 'static {
+    /// The ban keeping `user_id` out of room `room_id` now, or `None`; `Err` (for logs) when
+    /// the store failed.
+    fn read<'a>(&'a self, room_id: &'a str, user_id: &'a str) -> BanRead<'a>;
+}
+
+impl BanSource for StateTable {
+    fn read<'a>(&'a self, room_id: &'a str, user_id: &'a str) -> BanRead<'a> {
+        Box::pin(async move {
+            let ban = self
+                .active_ban(room_id, user_id, SystemTime::now())
+                .await
+                .map_err(|error| error.to_string())?;
+            Ok(ban.map(|ban| SenderBan {
+                until: ban.expires_at,
+                everywhere: ban.scope == BanScope::Deployment,
+            }))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    ban: Option<SenderBan>,
+    read_at: Instant,
+    refreshing: bool,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    entries: HashMap<(String, String), Entry>,
+    failed_at: Option<Instant>,
+}
+
+/// The ban check: a cache in front of a [`BanSource`]. Build it once per cold start and share
+/// it (`Arc`): background refreshes hold a reference.
+pub struct BanGate {
+    source: Box<dyn BanSource>,
+    settings: BanCheckSettings,
+    cache: Mutex<Cache>,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+impl BanGate {
+    /// A gate reading `source` with `settings`.
+    pub fn new(source: impl BanSource, settings: BanCheckSettings) -> Arc<Self> {
+        Arc::new(Self {
+            source: Box::new(source),
+            settings,
+            cache: Mutex::new(Cache::default()),
+        })
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &BanCheckSettings {
+        &self.settings
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // A poisoned lock only means another task panicked mid-update; the map is still a
+        // valid cache.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn verdict(ban: Option<SenderBan>) -> BanVerdict {
+        match ban {
+            Some(ban) if ban.is_active(unix_now()) => BanVerdict::Banned(ban),
+            _ => BanVerdict::Clear,
+        }
+    }
+
+    fn remember(&self, key: (String, String), ban: Option<SenderBan>) {
+        let mut cache = self.lock();
+        if cache.entries.len() >= CACHE_CAPACITY && !cache.entries.contains_key(&key) {
+            cache.entries.clear();
+        }
+        cache.failed_at = None;
+        cache.entries.insert(
+            key,
+            Entry {
+                ban,
+                read_at: Instant::now(),
+                refreshing: false,
+            },
+        );
+    }
+
+    fn failed(&self, key: &(String, String)) {
+        let mut cache = self.lock();
+        cache.failed_at = Some(Instant::now());
+        if let Some(entry) = cache.entries.get_mut(key) {
+            entry.refreshing = false;
+        }
+    }
+
+    /// Whether `user_id` may speak in room `room_id`: from the cache when fresh, else after at
+    /// most one read bounded by the lookup timeout (see the module documentation).
+    pub async fn check(self: &Arc<Self>, room_id: &str, user_id: &str) -> BanVerdict {
+        let key = (room_id.to_owned(), user_id.to_owned());
+        let now = Instant::now();
+        let (cached, skip_read) = {
+            let mut cache = self.lock();
+            let skip_read = cache
+                .failed_at
+                .is_some_and(|at| now.duration_since(at) < RETRY_AFTER);
+            let fresh_for = self.settings.fresh_for;
+            let cached = cache.entries.get_mut(&key).map(|entry| {
+                let age = now.duration_since(entry.read_at);
+                let start_refresh = age >= fresh_for / 2 && age < fresh_for && !entry.refreshing;
+                if start_refresh {
+                    entry.refreshing = true;
+                }
+                (*entry, age, start_refresh)
+            });
+            (cached, skip_read)
+        };
+        if let Some((entry, age, start_refresh)) = cached
+            && age < self.settings.fresh_for
+        {
+            if start_refresh {
+                self.refresh_in_background(key);
+            }
+            return Self::verdict(entry.ban);
+        }
+        let stale = cached.filter(|(_, age, _)| *age < STALE_FALLBACK);
+        if !skip_read {
+            let read = tokio::time::timeout(
+                self.settings.lookup_timeout,
+                self.source.read(room_id, user_id),
+            )
+            .await;
+            match read {
+                Ok(Ok(ban)) => {
+                    self.remember(key, ban);
+                    return Self::verdict(ban);
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "ban check failed; applying BAN_CHECK_ON_FAILURE");
+                    self.failed(&key);
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        timeout_ms = self.settings.lookup_timeout.as_millis(),
+                        "ban check timed out; applying BAN_CHECK_ON_FAILURE"
+                    );
+                    self.failed(&key);
+                }
+            }
+        }
+        match (stale, self.settings.on_failure) {
+            (Some((entry, _, _)), _) => Self::verdict(entry.ban),
+            (None, FailureMode::Allow) => BanVerdict::Clear,
+            (None, FailureMode::Deny) => BanVerdict::Unavailable,
+        }
+    }
+
+    fn refresh_in_background(self: &Arc<Self>, key: (String, String)) {
+        let gate = Arc::clone(self);
+        // Only inside a runtime (always, in the Lambda); the answer in hand is used meanwhile.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let read = tokio::time::timeout(
+                    gate.settings.lookup_timeout * 4,
+                    gate.source.read(&key.0, &key.1),
+                )
+                .await;
+                match read {
+                    Ok(Ok(ban)) => gate.remember(key, ban),
+                    _ => gate.failed(&key),
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    struct Counting {
+        reads: Arc<AtomicUsize>,
+        ban: Option<SenderBan>,
+    }
+
+    impl BanSource for Counting {
+        fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> BanRead<'a> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            Box::pin(std::future::ready(Ok(self.ban)))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_answer_is_used_without_a_read() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let ban = SenderBan {
+            until: None,
+            everywhere: false,
+        };
+        let gate = BanGate::new(
+            Counting {
+                reads: reads.clone(),
+                ban: Some(ban),
+            },
+            BanCheckSettings::default(),
+        );
+        for _ in 0..100 {
+            assert_eq!(gate.check("room", "u").await, BanVerdict::Banned(ban));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        assert_eq!(gate.check("room", "other").await, BanVerdict::Banned(ban));
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn an_ended_timeout_no_longer_bans() {
+        let ended = SenderBan {
+            until: Some(unix_now() - 1),
+            everywhere: false,
+        };
+        assert_eq!(BanGate::verdict(Some(ended)), BanVerdict::Clear);
+        assert_eq!(
+            SenderBan {
+                until: Some(1_767_226_200),
+                everywhere: true
+            }
+            .reason(),
+            "You are timed out until 2026-01-01T00:10:00Z."
+        );
+    }
+
+    #[test]
+    fn settings_are_bounded_and_name_the_variable() {
+        let read = |pairs: &[(&'static str, &'static str)]| {
+            let vars: BTreeMap<&str, &str> = pairs.iter().copied().collect();
+            BanCheckSettings::from_config(&ConfigReader::new(&vars))
+        };
+        assert_eq!(read(&[]), Ok(BanCheckSettings::default()));
+        assert_eq!(
+            read(&[("BAN_LOOKUP_TIMEOUT_MS", "500")])
+                .expect_err("beyond the budget")
+                .variable,
+            "BAN_LOOKUP_TIMEOUT_MS"
+        );
+        assert_eq!(
+            read(&[("BAN_CHECK_ON_FAILURE", "maybe")])
+                .expect_err("not a mode")
+                .variable,
+            "BAN_CHECK_ON_FAILURE"
+        );
+        assert_eq!(
+            read(&[("BAN_CHECK_ON_FAILURE", "deny")]).map(|s| s.on_failure),
+            Ok(FailureMode::Deny)
+        );
+    }
+}
