@@ -30,7 +30,8 @@
 //! 8. Runs of three or more single-letter tokens separated by short gaps on one line are joined
 //!    (`f u c k`, `f.u.c.k`, `f_u-c_k`); ordinary words never are (`push it`, `don't i think`).
 //! 9. Runs of one repeated letter collapse to one letter; the run length is kept so the matcher
-//!    can require a pattern's own double letters (`ass` does not match `as`).
+//!    can require a pattern's own double letters (`ass` does not match `as`) and tell a stretch
+//!    (`fuuuck`) from an ordinary double letter (`shiitake` is not `shit…`).
 //!
 //! The output has tokens separated by single spaces. Every output byte maps to the byte range
 //! of the original text it came from.

@@ -5,7 +5,8 @@
 //! a word that starts with it, `*word` a word that ends with it, `*word*` anywhere. Patterns go
 //! through the same normaliser as messages; the automaton holds the collapsed form and each
 //! entry remembers the pattern's own letter run lengths, so `ass` needs a double `s` in the
-//! input while `fuuuck` still matches `fuck`. Allow-list entries are matched in the same pass
+//! input while `fuuuck` still matches `fuck`, and a legitimate double letter never makes a match
+//! on its own (`shiitake` is not `shit*`; see `runs_match`). Allow-list entries are matched in the same pass
 //! on the same normalised text and suppress every term match whose span they cover (the
 //! Scunthorpe defence).
 
@@ -426,7 +427,14 @@ impl TermMatcher {
             };
             // Whole words with the hint's own letter runs (`bite` is not `bitte`).
             if !mode_matches(haystack, found.start(), found.end(), MatchMode::Word)
-                || !runs_match(text.runs(), found.start(), runs, false)
+                || !runs_match(
+                    text.runs(),
+                    found.start(),
+                    &haystack[found.start()..found.end()],
+                    runs,
+                    MatchMode::Word,
+                    false,
+                )
             {
                 continue;
             }
@@ -489,7 +497,14 @@ impl TermMatcher {
                 // Allow entries need the exact letter runs ("snigger" must not cover "sniggger").
                 let exact = matches!(entry.target, Target::Allow(_));
                 if !mode_matches(haystack, start, end, entry.mode)
-                    || !runs_match(text.runs(), start, &entry.runs, exact)
+                    || !runs_match(
+                        text.runs(),
+                        start,
+                        &haystack[start..end],
+                        &entry.runs,
+                        entry.mode,
+                        exact,
+                    )
                 {
                     continue;
                 }
@@ -566,7 +581,15 @@ impl TermMatcher {
             };
             for entry in &self.entries[first as usize..last as usize] {
                 let exact = matches!(entry.target, Target::Allow(_));
-                if !runs_match(text.runs(), 0, &entry.runs, exact) {
+                // The whole text is one word: no end is open.
+                if !runs_match(
+                    text.runs(),
+                    0,
+                    haystack,
+                    &entry.runs,
+                    MatchMode::Word,
+                    exact,
+                ) {
                     continue;
                 }
                 match entry.target {
@@ -723,19 +746,55 @@ fn mode_matches(text: &[u8], start: usize, end: usize, mode: MatchMode) -> bool 
     }
 }
 
-/// Whether the text's letter runs fit the pattern's: exactly for allow entries; for terms the
-/// pattern's own doubles are required and extra repeats count only as a stretch of three or
-/// more (`fuuuck`), because a doubled letter is how ordinary words spell (`poorness` is not
-/// `porn…`, `Bonner` is not `boner`).
-fn runs_match(text_runs: &[u8], start: usize, pattern_runs: &[u8], exact: bool) -> bool {
+/// Whether the text's letter runs fit the pattern's, for a match of `mode` whose collapsed text
+/// is `matched` (the pattern's collapsed text, so its character boundaries are the pattern's).
+///
+/// The normaliser collapses every run of one letter, so a collapsed match alone could be made
+/// by collapsing a legitimate double letter (`shiitake` collapses to `shitake`, which starts with
+/// `shit`). A collapsed match therefore counts only when, letter by letter, the written text
+/// accounts for the difference:
+///
+/// - the same run as the pattern's (`ass` needs the double `s`: `as` is not `ass`);
+/// - a stretch: three or more of the letter where the pattern has fewer (`fuuuck`, `aaassss`),
+///   for terms only; a double letter is how ordinary words spell (`shiitake`, `Saab`, `Cooke`,
+///   `poorness` is not `porn…`, `Bonner` is not `boner`), never a stretch;
+/// - or a longer run at an end of the pattern where the mode lets the word go on (the last
+///   letter of `shit*` in `shitty`, the first of `*shit` in `sshit`): there the uncollapsed text
+///   holds the pattern literally and the extra letters belong to the rest of the word.
+///
+/// Allow entries (`exact`) take no stretches: `snigger*` must not cover `sniggger`.
+fn runs_match(
+    text_runs: &[u8],
+    start: usize,
+    matched: &[u8],
+    pattern_runs: &[u8],
+    mode: MatchMode,
+    exact: bool,
+) -> bool {
+    let open_before = matches!(mode, MatchMode::Suffix | MatchMode::Anywhere);
+    let open_after = matches!(mode, MatchMode::Prefix | MatchMode::Anywhere);
+    // Byte ranges of the pattern's first and last characters (every byte of a character
+    // carries the same run).
+    let first_end = matched
+        .iter()
+        .skip(1)
+        .position(|&b| !is_continuation_byte(b))
+        .map_or(matched.len(), |p| p + 1);
+    let last_start = matched
+        .iter()
+        .rposition(|&b| !is_continuation_byte(b))
+        .unwrap_or(0);
     pattern_runs.iter().enumerate().all(|(k, &need)| {
         let have = text_runs.get(start + k).copied().unwrap_or(1);
-        if exact {
-            have == need
-        } else {
-            have == need || (have > need && have >= 3)
-        }
+        have == need
+            || (!exact && have > need && have >= 3)
+            || (have > need && open_before && k < first_end)
+            || (have > need && open_after && k >= last_start)
     })
+}
+
+fn is_continuation_byte(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
 }
 
 fn word_start(text: &[u8], mut pos: usize) -> usize {
@@ -775,6 +834,62 @@ mod tests {
         assert_eq!(message_language(&counts), Some(3));
         counts[1] = 2;
         assert_eq!(message_language(&counts), None);
+    }
+
+    /// The normalised text and per-byte runs of `text`, as the matcher sees them.
+    fn collapsed(text: &str) -> (String, Vec<u8>) {
+        let n = crate::normalise::normalise(text);
+        (n.as_str().to_string(), n.runs().to_vec())
+    }
+
+    /// Whether pattern `pattern` (with wildcards) matches at the start of `text` by runs.
+    fn runs_fit(pattern: &str, text: &str, exact: bool) -> bool {
+        let (mode, core) = MatchMode::parse(pattern).expect("valid pattern");
+        let (pattern_text, pattern_runs) = collapsed(core);
+        let (text, text_runs) = collapsed(text);
+        let start = text.find(&pattern_text).expect("collapsed forms overlap");
+        runs_match(
+            &text_runs,
+            start,
+            pattern_text.as_bytes(),
+            &pattern_runs,
+            mode,
+            exact,
+        )
+    }
+
+    #[test]
+    fn a_double_letter_collapsed_inside_the_term_is_not_a_match() {
+        assert!(!runs_fit("shit*", "shiitake", false));
+        assert!(!runs_fit("sab", "saab", false));
+        assert!(!runs_fit("coke", "cooke", false));
+        assert!(!runs_fit("porn*", "poorness", false));
+        assert!(!runs_fit("*shit*", "shiitake", false));
+    }
+
+    #[test]
+    fn a_stretch_of_three_or_more_is_the_term() {
+        assert!(runs_fit("shit*", "shiiiit", false));
+        assert!(runs_fit("fuck", "fuuuck", false));
+        assert!(runs_fit("ass", "aaassss", false));
+        assert!(!runs_fit("ass", "as", false));
+    }
+
+    #[test]
+    fn a_longer_run_at_an_open_end_is_the_rest_of_the_word() {
+        assert!(runs_fit("shit*", "shitty", false));
+        assert!(runs_fit("*fuck*", "fuckker", false));
+        assert!(runs_fit("*shit", "sshit", false));
+        // A whole word has no open end; a prefix term's start is not open.
+        assert!(!runs_fit("shit", "shitt", false));
+        assert!(!runs_fit("shit*", "sshit", false));
+    }
+
+    #[test]
+    fn allow_entries_need_exact_runs_except_at_an_open_end() {
+        assert!(!runs_fit("snigger*", "sniggger", true));
+        assert!(runs_fit("shiitake*", "shiitake", true));
+        assert!(runs_fit("cocktail*", "cocktaill", true));
     }
 
     #[test]

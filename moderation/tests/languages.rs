@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use ivschat_moderation::evaluate::evaluate;
 use ivschat_moderation::{Decision, MessageContext, PolicySet, RuleKind, Verdict};
 
+mod cases;
+use cases::ORDINARY_BY_PROFILE;
+
 fn builtin() -> PolicySet {
     PolicySet::builtin().expect("built-in policy compiles")
 }
@@ -94,49 +97,12 @@ fn denies_each_language_pack_term_and_its_evasions_in_rooms_of_that_language() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// (profile, message): ordinary text no term rule may fire on.
-const ALLOWED: &[(&str, &str)] = &[
-    ("de", "das Buch ist sehr dick"),
-    ("de", "dick"),
-    ("de", "der Kater ist zu dick geworden"),
-    ("multilingual", "das ist mir zu dick"),
-    ("default", "das Buch ist sehr dick und schwer"),
-    ("fr", "il est trop tard"),
-    ("fr", "tard"),
-    ("fr", "désolé pour le retard"),
-    ("multilingual", "c'est trop tard pour nous"),
-    ("default", "pros and cons"),
-    ("fr", "the con is that it costs more"),
-    ("multilingual", "vamos con todo"),
-    ("es", "vamos con todo hoy"),
-    ("multilingual", "don't let the dog bite you"),
-    ("multilingual", "bite"),
-    ("multilingual", "Bite"),
-    ("fr", "one more bite of pizza and I'm done"),
-    ("pt", "ele pede desculpas"),
-    ("multilingual", "o time pede mais um"),
-    ("es", "el cono de helado"),
-    ("pt", "a tarde está linda"),
-    ("es", "qué tarde es"),
-    ("de", "Fick's law of diffusion"),
-    ("default", "who're you?"),
-    ("default", "poorness and Millford"),
-    ("default", "Fukuoka and Fukushima"),
-    ("default", "the Wankel engine"),
-    ("default", "Shiite and Shi'ite"),
-    ("default", "laggin hard today"),
-    ("default", "I visited Bitche and Pornic"),
-    ("default", "a niggardly tip"),
-    ("default", "greetings from Moroni"),
-    ("default", "Mr Bonner says hi"),
-];
-
 #[test]
 fn allows_ordinary_words_of_every_pack_language_in_their_rooms() {
     // GIVEN the built-in policy's language profiles
     let policy = builtin();
     let mut failures = Vec::new();
-    for &(profile, message) in ALLOWED {
+    for &(profile, message) in ORDINARY_BY_PROFILE {
         // WHEN ordinary text is decided
         let decision = decide(&policy, profile, message);
         // THEN no term rule fires and the message is allowed

@@ -1,0 +1,142 @@
+//! The false-positive suites, shared by the tests that run them: ordinary text that naive
+//! filters block, which every policy this repository ships must allow unchanged with no term
+//! rule firing (`false_positives.rs`, `languages.rs`).
+#![allow(dead_code)]
+
+/// (what it guards against, message)
+pub const ORDINARY: &[(&str, &str)] = &[
+    ("single letters across a contraction", "don't i think so"),
+    ("two ordinary words", "push it to the limit"),
+    ("place names with sex", "Sussex and Essex"),
+    ("collapse on both sides", "shiitake mushrooms"),
+    (
+        "a double letter is not a stretch",
+        "I cooked shiitake mushrooms",
+    ),
+    (
+        "a double letter is not a stretch",
+        "a Saab, a Cooke and a cookie",
+    ),
+    ("double letters", "assess the class"),
+    ("scunthorpe", "Scunthorpe United"),
+    ("cock inside a word", "a cocktail please"),
+    ("ass inside a word", "assassin creed"),
+    ("ass inside a word", "class glass grass bass pass"),
+    ("rapist inside a word", "my therapist said"),
+    ("anal inside a word", "data analysis and analytics"),
+    ("dick inside a name", "Charles Dickens"),
+    ("shit inside a name", "Matsushita Electric"),
+    ("cock inside a name", "Herbie Hancock"),
+    ("cum inside a word", "cumulative total"),
+    ("numbers with separators", "142,460"),
+    ("price", "only $5"),
+    ("game slang with digits", "1v1 me"),
+    ("model number", "Porsche 911"),
+    ("id with digits", "order x7F4Gq2 shipped"),
+    ("country names", "Niger and Nigeria"),
+    ("name with a blocked word", "Dick Van Dyke"),
+    ("word containing a slur as suffix", "he sniggered"),
+    ("country with a slur prefix", "Pakistan"),
+    ("doubled letter the term lacks", "gaff"),
+    ("short letter runs", "I am a U S citizen"),
+    ("greetings", "Hello everyone!!! gg wp"),
+    ("kill in games", "I will kill this boss"),
+    (
+        "common words",
+        "assume passion embarrass cassette bassist cockpit peacock shuttlecock",
+    ),
+    (
+        "common words",
+        "canal titan title cumin document circumstance raccoon grape drape",
+    ),
+    (
+        "common words",
+        "therapeutic skyscraper Dickinson Mississippi bitcoin spicy",
+    ),
+    (
+        "russian",
+        "Привет, как у тебя дела? Это очень хорошая книга.",
+    ),
+    (
+        "russian with lookalike-only words",
+        "Он сказал: как хорошо, сосед.",
+    ),
+    ("greek", "Καλημέρα σας, τι κάνετε σήμερα;"),
+    ("french", "Ça va très bien, merci à vous."),
+    ("vietnamese", "Tôi yêu tiếng Việt lắm."),
+    ("abbreviations", "p.s. see you at 7:30, e.g. tomorrow"),
+    ("arsenal", "Arsenal won"),
+    ("common short words are never joined", "everything go ok?"),
+    (
+        "joined pieces must spell the whole term",
+        "it is hit or miss",
+    ),
+    ("joining only for high severity", "an Al Pacino film"),
+    (
+        "longer pieces are not joined",
+        "my wet back hurts, a China man",
+    ),
+    ("mentions", "@sam @bob thanks"),
+    (
+        "words next to listed phrases",
+        "homo sapiens on Lesbos, Van Dyke's white power cable, check the dipstick",
+    ),
+    ("years and prices", "in 1488 it cost $1488"),
+    ("emoji between words", "great🔥stream today 😀😀 gg🎉wp"),
+    (
+        "names and latin phrases",
+        "Moby Dick, graduated magna cum laude",
+    ),
+    ("french", "je prends une douche puis on joue"),
+    (
+        "idiom holding a slur as a word",
+        "the kitchen is spic and span, spick and span",
+    ),
+    (
+        "ordinals and times",
+        "1st and 3rd place at 5pm, 4ever young, 2nd try, 9gag, 4chan",
+    ),
+    ("stars as emphasis", "that was *so* good, I *love* it"),
+    (
+        "currency amounts",
+        "it costs €5 or ¥500, ¢50 off, § 3 of the rules, jazz",
+    ),
+];
+
+/// (profile, message): ordinary words of each pack's language no term rule may fire on in
+/// rooms of that profile (built-in policy; other policies check them in every profile).
+pub const ORDINARY_BY_PROFILE: &[(&str, &str)] = &[
+    ("de", "das Buch ist sehr dick"),
+    ("de", "dick"),
+    ("de", "der Kater ist zu dick geworden"),
+    ("multilingual", "das ist mir zu dick"),
+    ("default", "das Buch ist sehr dick und schwer"),
+    ("fr", "il est trop tard"),
+    ("fr", "tard"),
+    ("fr", "désolé pour le retard"),
+    ("multilingual", "c'est trop tard pour nous"),
+    ("default", "pros and cons"),
+    ("fr", "the con is that it costs more"),
+    ("multilingual", "vamos con todo"),
+    ("es", "vamos con todo hoy"),
+    ("multilingual", "don't let the dog bite you"),
+    ("multilingual", "bite"),
+    ("multilingual", "Bite"),
+    ("fr", "one more bite of pizza and I'm done"),
+    ("pt", "ele pede desculpas"),
+    ("multilingual", "o time pede mais um"),
+    ("es", "el cono de helado"),
+    ("pt", "a tarde está linda"),
+    ("es", "qué tarde es"),
+    ("de", "Fick's law of diffusion"),
+    ("default", "who're you?"),
+    ("default", "poorness and Millford"),
+    ("default", "Fukuoka and Fukushima"),
+    ("default", "the Wankel engine"),
+    ("default", "Shiite and Shi'ite"),
+    ("default", "laggin hard today"),
+    ("default", "I visited Bitche and Pornic"),
+    ("default", "a niggardly tip"),
+    ("default", "greetings from Moroni"),
+    ("default", "Mr Bonner says hi"),
+];
