@@ -146,6 +146,7 @@ impl Front {
             .route("/_local/app.js", get(page_script))
             .route("/_local/style.css", get(page_style))
             .route("/_local/config", get(page_config))
+            .route("/favicon.ico", get(no_icon))
             .route("/_local/reviews/{message_id}", get(review_of))
             .fallback(gateway)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -489,6 +490,10 @@ async fn page_index() -> Response {
 
 async fn page_script() -> Response {
     static_text("text/javascript; charset=utf-8", APP_JS)
+}
+
+async fn no_icon() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 async fn page_style() -> Response {
