@@ -10,6 +10,7 @@
 //! | seen webhook nonce ([`StateTable::claim_nonce`]) | `nonce#<scope>#<key>` | `nonce` | end of the signature window |
 //! | room ban or timeout ([`bans`]) | `ban#room#<roomId>` | `user#<userId>` | end of a timeout; none for a ban |
 //! | deployment-wide ban or timeout ([`bans`]) | `ban#deployment` | `user#<userId>` | end of a timeout; none for a ban |
+//! | escalation strikes and steps ([`strikes`]) | `strike#room#<roomId>`, `offence#room#<roomId>` | `user#<userId>` | end of the window |
 //!
 //! TTL deletion is lazy (items may outlive `expiresAt` by up to a couple of days), so every
 //! read and condition here treats an item whose `expiresAt` has passed as absent.
@@ -17,10 +18,12 @@
 #![warn(missing_docs)]
 
 pub mod bans;
+pub mod strikes;
 
 pub use bans::{
     BanPage, BanPrecondition, BanRecord, BanRemoval, BanScope, BanWrite, MAX_PAGE_SIZE, NewBan,
 };
+pub use strikes::Counter;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

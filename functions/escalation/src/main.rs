@@ -1,0 +1,24 @@
+//! The escalation Lambda: CloudWatch Logs subscription batches of the review handler's
+//! decision lines in; strikes counted, and timeouts or bans applied, in the state table.
+
+use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
+use escalation::{Escalation, EscalationConfig};
+use ivschat_api::PacedChatClient;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use toolkit_state::StateTable;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let (config, aws) = function_startup::start(EscalationConfig::from_env).await?;
+    let state = StateTable::from_sdk_config(&aws, config.state_table_name.clone());
+    let escalation = Escalation::new(config, state, PacedChatClient::from_sdk_config(&aws));
+    let escalation = &escalation;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<LogsEvent>| async move {
+            escalation
+                .handle(&event.payload, std::time::SystemTime::now())
+                .await
+        },
+    ))
+    .await
+}
