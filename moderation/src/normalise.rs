@@ -165,7 +165,16 @@ impl NormalisedText {
         self.has_bidi_control = false;
     }
 
+    #[inline]
     fn push_char(&mut self, c: char, start: u32, end: u32, run: u8) {
+        if c.is_ascii() {
+            // One byte: the common case, without the UTF-8 encoding loop.
+            self.text.push(c);
+            self.starts.push(start);
+            self.ends.push(end);
+            self.runs.push(run);
+            return;
+        }
         let len = c.len_utf8();
         self.text.push(c);
         for _ in 0..len {
@@ -332,8 +341,23 @@ fn collect_units(text: &str, units: &mut Vec<Unit>, out: &mut NormalisedText) {
     }
 }
 
+#[inline]
 fn push_ascii(units: &mut Vec<Unit>, c: char, start: u32, end: u32) {
-    let (ch, kind) = match c {
+    let (ch, kind) = classify_ascii(c);
+    units.push(Unit {
+        ch,
+        alt: ch,
+        start,
+        end,
+        kind,
+    });
+}
+
+/// What an ASCII character is to the normaliser: its lower-case form (a space for separators)
+/// and its kind.
+#[inline]
+fn classify_ascii(c: char) -> (char, UnitKind) {
+    match c {
         'a'..='z' => (c, UnitKind::Latin),
         'A'..='Z' => (c.to_ascii_lowercase(), UnitKind::Latin),
         '0'..='9' => (c, UnitKind::Digit),
@@ -343,14 +367,7 @@ fn push_ascii(units: &mut Vec<Unit>, c: char, start: u32, end: u32) {
         '\'' | '`' => (c, UnitKind::Apostrophe),
         '\n' | '\r' | '\u{0B}' | '\u{0C}' => (' ', UnitKind::LineBreak),
         _ => (' ', UnitKind::Separator),
-    };
-    units.push(Unit {
-        ch,
-        alt: ch,
-        start,
-        end,
-        kind,
-    });
+    }
 }
 
 fn push_decomposed(units: &mut Vec<Unit>, d: char, start: u32, end: u32) {
@@ -528,6 +545,7 @@ fn decode_token(
     let mut digits = 0usize;
     let mut masks = 0usize;
     let mut leet_symbols = 0usize;
+    let mut at_signs = 0usize;
     let mut first_letter = usize::MAX;
     let mut last_letter = 0usize;
     for (index, unit) in token.iter().enumerate() {
@@ -542,6 +560,7 @@ fn decode_token(
             UnitKind::Leet => {
                 leet_symbols += 1;
                 latin_context += 1;
+                at_signs += usize::from(unit.ch == '@');
             }
             UnitKind::LeetInternal => latin_context += 1,
             UnitKind::Mask => masks += 1,
@@ -553,6 +572,17 @@ fn decode_token(
             last_letter = index;
         }
     }
+    if letters == token.len() && lookalikes == 0 {
+        // Only Latin and other letters (most words): each is itself, nothing is masked.
+        outs.extend(token.iter().enumerate().map(|(index, unit)| OutChar {
+            ch: unit.ch,
+            start: unit.start,
+            end: unit.end,
+            kind: OutKind::Letter,
+            unit: u32::try_from(first_unit + index).unwrap_or(u32::MAX),
+        }));
+        return;
+    }
     let fold_lookalikes = fold != ScriptFold::MixedTokens || (lookalikes > 0 && latin_context > 0);
     if lookalikes > 0 && latin_context == 0 && others == 0 {
         *has_pure_lookalike_token = true;
@@ -560,10 +590,11 @@ fn decode_token(
     let decode_digits = letters > digits;
     let internal = |index: usize| first_letter < index && index < last_letter;
     // `@` between letters is as often a mask for any vowel (`f@ck`) as leetspeak for `a`.
-    let at_inside = token
-        .iter()
-        .enumerate()
-        .any(|(index, unit)| unit.ch == '@' && internal(index));
+    let at_inside = at_signs > 0
+        && token
+            .iter()
+            .enumerate()
+            .any(|(index, unit)| unit.ch == '@' && internal(index));
     let masked = (masks > 0 || at_inside) && letters >= 2;
     let masked_start = masked_text.len();
 
