@@ -43,10 +43,65 @@ use std::fmt::Display;
 pub use config::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
 pub use document::BundledDocument;
 
-/// Sets up logging as Lambda expects: `AWS_LAMBDA_LOG_FORMAT=JSON` for JSON lines,
-/// `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`) for the level, INFO by default.
+/// Sets up logging as Lambda expects (the settings of [`LogSettings::from_source`]): JSON
+/// lines with `AWS_LAMBDA_LOG_FORMAT=JSON`, the level from `AWS_LAMBDA_LOG_LEVEL` (or
+/// `RUST_LOG`), INFO by default; colours only when stdout is a terminal.
 pub fn init_tracing() {
-    lambda_runtime::tracing::init_default_subscriber();
+    use lambda_runtime::tracing::subscriber::{EnvFilter, fmt};
+    use std::io::IsTerminal;
+
+    let settings = LogSettings::from_source(&ProcessEnv, std::io::stdout().is_terminal());
+    let collector = fmt()
+        .with_target(false)
+        .without_time()
+        .with_ansi(settings.ansi)
+        .with_env_filter(
+            EnvFilter::builder()
+                .with_default_directive(settings.level.into())
+                .from_env_lossy(),
+        )
+        .with_writer(std::io::stdout);
+    // A second call (tests) keeps the first subscriber.
+    let _ = if settings.json {
+        collector.json().try_init()
+    } else {
+        collector.try_init()
+    };
+}
+
+/// How a function logs, read from Lambda's advanced logging controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogSettings {
+    /// JSON lines (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the template sets) instead of text.
+    pub json: bool,
+    /// The most verbose level logged.
+    pub level: lambda_runtime::tracing::subscriber::filter::LevelFilter,
+    /// ANSI colours: only in text format, only when stdout is a terminal, and never with
+    /// `NO_COLOR` set (no escape codes in CloudWatch, log files or pipes).
+    pub ansi: bool,
+}
+
+impl LogSettings {
+    /// Reads `AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`, else INFO; an
+    /// unreadable level is INFO) and `NO_COLOR` from `source`.
+    pub fn from_source(source: &dyn ConfigSource, stdout_is_terminal: bool) -> LogSettings {
+        use lambda_runtime::tracing::subscriber::filter::LevelFilter;
+
+        let json = source
+            .get("AWS_LAMBDA_LOG_FORMAT")
+            .is_some_and(|format| format.eq_ignore_ascii_case("json"));
+        let level = source
+            .get("AWS_LAMBDA_LOG_LEVEL")
+            .or_else(|| source.get("RUST_LOG"))
+            .and_then(|level| level.parse::<LevelFilter>().ok())
+            .unwrap_or(LevelFilter::INFO);
+        let no_color = source.get("NO_COLOR").is_some_and(|v| !v.is_empty());
+        LogSettings {
+            json,
+            level,
+            ansi: !json && stdout_is_terminal && !no_color,
+        }
+    }
 }
 
 /// Why a function could not start. Its message is the underlying error's, which names the
@@ -103,6 +158,50 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "configuration DEPLOYMENT_NAME: must be set"
+        );
+    }
+
+    #[test]
+    fn logs_carry_colours_only_in_text_on_a_terminal() {
+        use lambda_runtime::tracing::subscriber::filter::LevelFilter;
+        use std::collections::BTreeMap;
+
+        let none: BTreeMap<&str, &str> = BTreeMap::new();
+        let piped = LogSettings::from_source(&none, false);
+        assert_eq!(
+            piped,
+            LogSettings {
+                json: false,
+                level: LevelFilter::INFO,
+                ansi: false
+            }
+        );
+        assert!(LogSettings::from_source(&none, true).ansi);
+        let json = BTreeMap::from([("AWS_LAMBDA_LOG_FORMAT", "JSON")]);
+        assert!(!LogSettings::from_source(&json, true).ansi);
+        let no_color = BTreeMap::from([("NO_COLOR", "1")]);
+        assert!(!LogSettings::from_source(&no_color, true).ansi);
+    }
+
+    #[test]
+    fn the_level_comes_from_lambda_first_then_rust_log() {
+        use lambda_runtime::tracing::subscriber::filter::LevelFilter;
+        use std::collections::BTreeMap;
+
+        let both = BTreeMap::from([("AWS_LAMBDA_LOG_LEVEL", "WARN"), ("RUST_LOG", "debug")]);
+        assert_eq!(
+            LogSettings::from_source(&both, false).level,
+            LevelFilter::WARN
+        );
+        let rust_log = BTreeMap::from([("RUST_LOG", "debug")]);
+        assert_eq!(
+            LogSettings::from_source(&rust_log, false).level,
+            LevelFilter::DEBUG
+        );
+        let unreadable = BTreeMap::from([("RUST_LOG", "module=debug")]);
+        assert_eq!(
+            LogSettings::from_source(&unreadable, false).level,
+            LevelFilter::INFO
         );
     }
 
