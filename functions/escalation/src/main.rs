@@ -12,8 +12,8 @@ async fn main() -> Result<(), Error> {
     let (config, aws) = function_startup::start(EscalationConfig::from_env).await?;
     let state = StateTable::from_sdk_config(&aws, config.state_table_name.clone());
     let escalation = Escalation::new(config, state, PacedChatClient::from_sdk_config(&aws));
-    let escalation = &escalation;
-    lambda_runtime::run(service_fn(
+    let escalation = function_startup::keep(escalation);
+    lambda_runtime::run_concurrent(service_fn(
         move |event: LambdaEvent<LogsEvent>| async move {
             escalation
                 .handle(&event.payload, std::time::SystemTime::now())

@@ -3,7 +3,7 @@
 
 use function_startup::ProcessEnv;
 use ivschat_api::{ChatClient, ClientSettings};
-use lambda_http::{Error, run, service_fn};
+use lambda_http::{Error, run_concurrent, service_fn};
 use moderation_api::{ModerationApi, ModerationApiConfig, handle_request};
 use toolkit_state::StateTable;
 
@@ -24,6 +24,6 @@ async fn main() -> Result<(), Error> {
     if let Some(state) = state {
         api = api.with_state_table(state);
     }
-    let api = &api;
-    run(service_fn(move |request| handle_request(api, request))).await
+    let api = function_startup::keep(api);
+    run_concurrent(service_fn(move |request| handle_request(api, request))).await
 }

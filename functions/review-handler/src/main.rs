@@ -22,9 +22,10 @@ async fn main() -> Result<(), Error> {
         }
         None => None,
     };
+    let config = function_startup::keep(config);
     let policy = &config.policy;
-    let bans = bans.as_ref();
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    let bans = function_startup::keep(bans).as_ref();
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Value>| async move {
         review_handler::review_event(policy, bans, event.payload).await
     }))
     .await

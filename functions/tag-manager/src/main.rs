@@ -10,8 +10,11 @@ use tag_manager::handler::{ScheduledRun, handle_scheduled};
 async fn main() -> Result<(), Error> {
     let (config, aws) = function_startup::start(TagManagerConfig::from_env).await?;
     let client = PacedChatClient::from_sdk_config(&aws);
-    let (config, client) = (&config, &client);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledRun>| {
+    let (config, client) = (
+        function_startup::keep(config),
+        function_startup::keep(client),
+    );
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<ScheduledRun>| {
         handle_scheduled(client, config, event.payload)
     }))
     .await

@@ -2,7 +2,7 @@
 //! table, when `STATE_TABLE_NAME` names one) are built once per cold start.
 
 use ivschat_api::{ChatClient, ClientSettings};
-use lambda_http::{Error, run, service_fn};
+use lambda_http::{Error, run_concurrent, service_fn};
 use token_api::{StateBans, TokenApi, TokenApiConfig, handle_request};
 use toolkit_state::StateTable;
 
@@ -20,6 +20,6 @@ async fn main() -> Result<(), Error> {
     if let Some(bans) = bans {
         api = api.with_ban_list(bans);
     }
-    let api = &api;
-    run(service_fn(move |request| handle_request(api, request))).await
+    let api = function_startup::keep(api);
+    run_concurrent(service_fn(move |request| handle_request(api, request))).await
 }

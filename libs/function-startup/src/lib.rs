@@ -104,6 +104,13 @@ impl LogSettings {
     }
 }
 
+/// Keeps a value built at cold start (configuration, clients) for the life of the process, so
+/// the handler `lambda_runtime::run_concurrent` clones into each concurrent invocation can
+/// borrow it. Called once per value per cold start: nothing is ever freed, by design.
+pub fn keep<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
 /// Why a function could not start. Its message is the underlying error's, which names the
 /// variable (or document) and the rule; it never carries a secret's value.
 #[derive(Debug, thiserror::Error)]

@@ -10,8 +10,11 @@ use room_provisioner::handler::handle_provision_request;
 async fn main() -> Result<(), Error> {
     let (config, aws) = function_startup::start(ProvisionerConfig::from_env).await?;
     let client = PacedChatClient::from_sdk_config(&aws);
-    let (config, client) = (&config, &client);
-    lambda_http::run(service_fn(move |request: Request| async move {
+    let (config, client) = (
+        function_startup::keep(config),
+        function_startup::keep(client),
+    );
+    lambda_http::run_concurrent(service_fn(move |request: Request| async move {
         Ok::<_, Error>(handle_provision_request(client, config, request).await)
     }))
     .await
