@@ -46,6 +46,10 @@ pub use document::BundledDocument;
 /// Sets up logging as Lambda expects (the settings of [`LogSettings::from_source`]): JSON
 /// lines with `AWS_LAMBDA_LOG_FORMAT=JSON`, the level from `AWS_LAMBDA_LOG_LEVEL` (or
 /// `RUST_LOG`), INFO by default; colours only when stdout is a terminal.
+///
+/// Outside a Lambda runtime (`AWS_LAMBDA_RUNTIME_API` unset, e.g. `cargo run -p token-api`) it
+/// logs [`outside_lambda`]'s message, which names this project's way to run the function, and
+/// exits with status 2, instead of letting the runtime panic later over a missing variable.
 pub fn init_tracing() {
     use lambda_runtime::tracing::subscriber::{EnvFilter, fmt};
     use std::io::IsTerminal;
@@ -67,6 +71,39 @@ pub fn init_tracing() {
     } else {
         collector.try_init()
     };
+    let binary = std::env::args()
+        .next()
+        .and_then(|path| {
+            std::path::Path::new(&path)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "this function".to_owned());
+    if let Some(message) = outside_lambda(&ProcessEnv, &binary) {
+        tracing::error!("{message}");
+        std::process::exit(2);
+    }
+}
+
+/// The variable every Lambda runtime sets (AWS, the Runtime Interface Emulator, `cargo lambda
+/// watch`): where the function fetches its invocations.
+pub const RUNTIME_API_VARIABLE: &str = "AWS_LAMBDA_RUNTIME_API";
+
+/// `None` under a Lambda runtime; otherwise what to do instead, naming this project's commands
+/// (the local stack, `cargo lambda invoke` with a fixture, the deploy guide).
+pub fn outside_lambda(source: &dyn ConfigSource, binary: &str) -> Option<String> {
+    if source
+        .get(RUNTIME_API_VARIABLE)
+        .is_some_and(|value| !value.trim().is_empty())
+    {
+        return None;
+    }
+    Some(format!(
+        "{binary} is a Lambda function and runs only under a Lambda runtime \
+         ({RUNTIME_API_VARIABLE} is not set): start the local stack with ./scripts/run-local and \
+         invoke it with `cargo lambda invoke {binary} --data-file events/FOLDER/NAME.json` \
+         (events/README.md lists every fixture and its answer), or deploy it (README.md, Deploy)"
+    ))
 }
 
 /// How a function logs, read from Lambda's advanced logging controls.
@@ -210,6 +247,21 @@ mod tests {
             LogSettings::from_source(&unreadable, false).level,
             LevelFilter::INFO
         );
+    }
+
+    #[test]
+    fn outside_a_lambda_runtime_the_message_names_the_local_stack_and_the_fixtures() {
+        use std::collections::BTreeMap;
+
+        let none: BTreeMap<&str, &str> = BTreeMap::new();
+        let message = outside_lambda(&none, "token-api").expect("no runtime API");
+        assert!(message.contains("./scripts/run-local"), "{message}");
+        assert!(
+            message.contains("cargo lambda invoke token-api"),
+            "{message}"
+        );
+        let runtime = BTreeMap::from([(RUNTIME_API_VARIABLE, "127.0.0.1:9001")]);
+        assert_eq!(outside_lambda(&runtime, "token-api"), None);
     }
 
     #[test]
