@@ -290,17 +290,6 @@ fn unix(now: SystemTime) -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-fn rfc3339(seconds: u64) -> String {
-    i64::try_from(seconds)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
-}
-
 /// The escalation function, built once at cold start.
 pub struct Escalation {
     config: EscalationConfig,
@@ -444,7 +433,7 @@ impl Escalation {
             target = %denial.user_id,
             reason = %reason,
             level,
-            until = until.map(rfc3339).unwrap_or_else(|| "-".to_owned()),
+            until = until.map(toolkit_state::bans::rfc3339).unwrap_or_else(|| "-".to_owned()),
             outcome,
             "moderation action"
         );
@@ -495,7 +484,7 @@ impl Escalation {
             ("reason".to_owned(), reason.to_owned()),
         ]);
         if let Some(end) = until {
-            attributes.insert("until".to_owned(), rfc3339(end));
+            attributes.insert("until".to_owned(), toolkit_state::bans::rfc3339(end));
         }
         let sent = self
             .chat

@@ -360,18 +360,6 @@ fn encode_token(user_id: &str) -> String {
     URL_SAFE_NO_PAD.encode(user_id)
 }
 
-/// RFC 3339 UTC time of unix `seconds`.
-pub fn rfc3339(seconds: u64) -> String {
-    let at = i64::try_from(seconds)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok());
-    at.and_then(|at| {
-        at.format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    })
-    .unwrap_or_else(|| seconds.to_string())
-}
-
 /// A ban as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -405,8 +393,8 @@ impl From<&BanRecord> for BanView {
             user_id: ban.user_id.clone(),
             reason: ban.reason.clone(),
             banned_by: ban.banned_by.clone(),
-            created_at: rfc3339(ban.created_at),
-            expires_at: ban.expires_at.map(rfc3339),
+            created_at: toolkit_state::bans::rfc3339(ban.created_at),
+            expires_at: ban.expires_at.map(toolkit_state::bans::rfc3339),
             version: ban.version,
         }
     }
@@ -473,7 +461,10 @@ fn describe(ban: &BanRecord) -> String {
         BanScope::Deployment => "in every room",
     };
     let until = match ban.expires_at {
-        Some(end) => format!("timed out {place} until {}", rfc3339(end)),
+        Some(end) => format!(
+            "timed out {place} until {}",
+            toolkit_state::bans::rfc3339(end)
+        ),
         None => format!("banned {place} until lifted"),
     };
     format!("{until} (version {})", ban.version)

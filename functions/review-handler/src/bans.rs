@@ -118,20 +118,12 @@ impl SenderBan {
     pub fn reason(&self) -> String {
         match self.until {
             None => "You are banned from this chat.".to_owned(),
-            Some(end) => format!("You are timed out until {}.", rfc3339(end)),
+            Some(end) => format!(
+                "You are timed out until {}.",
+                toolkit_state::bans::rfc3339(end)
+            ),
         }
     }
-}
-
-fn rfc3339(seconds: u64) -> String {
-    i64::try_from(seconds)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
 }
 
 /// What the ban check decided for one message.

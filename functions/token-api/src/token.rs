@@ -144,21 +144,13 @@ impl std::fmt::Display for BanNotice {
                 f,
                 "you are banned from {place} until a moderator lifts the ban"
             ),
-            Some(end) => write!(f, "you are timed out in {place} until {}", rfc3339(end)),
+            Some(end) => write!(
+                f,
+                "you are timed out in {place} until {}",
+                toolkit_state::bans::rfc3339(end)
+            ),
         }
     }
-}
-
-/// RFC 3339 UTC time of unix `seconds`.
-fn rfc3339(seconds: u64) -> String {
-    i64::try_from(seconds)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
 }
 
 /// The future a [`BanList`] check returns.

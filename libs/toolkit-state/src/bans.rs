@@ -457,6 +457,19 @@ impl StateTable {
     }
 }
 
+/// RFC 3339 UTC text of unix `seconds` (a ban's `expiresAt`), or the number itself where it is
+/// outside what RFC 3339 can state.
+pub fn rfc3339(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
