@@ -96,6 +96,7 @@ async fn serves_the_api_with_region_account_and_faults_from_flags() {
     let client = aws_sdk_ivschat::Client::from_conf(
         aws_sdk_ivschat::Config::builder()
             .behavior_version(aws_sdk_ivschat::config::BehaviorVersion::latest())
+            .http_client(ivschat_api::https_client())
             .region(aws_sdk_ivschat::config::Region::new("eu-west-1"))
             .credentials_provider(aws_sdk_ivschat::config::Credentials::new(
                 "test", "test", None, None, "static",

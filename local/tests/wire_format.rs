@@ -244,6 +244,7 @@ async fn the_sdk_reports_a_missing_signature_as_an_unhandled_error_with_its_code
     let emulator = start().await;
     let config = aws_sdk_ivschat::Config::builder()
         .behavior_version(aws_sdk_ivschat::config::BehaviorVersion::latest())
+        .http_client(ivschat_api::https_client())
         .region(aws_sdk_ivschat::config::Region::new("us-east-1"))
         .endpoint_url(emulator.url())
         .allow_no_auth()

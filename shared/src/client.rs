@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ivschat::config::{Credentials, Region};
@@ -25,9 +24,6 @@ pub const DEFAULT_LIST_CAP: usize = 5_000;
 
 /// The SDK behaviour this crate was written and tested against; pinned so that an SDK upgrade
 /// cannot silently change retry or timeout defaults.
-fn behavior_version() -> BehaviorVersion {
-    BehaviorVersion::v2026_01_12()
-}
 
 /// Timeouts and retries for a [`ChatClient`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +122,7 @@ impl ChatClient {
     /// A client from the standard AWS configuration chain: region, credentials, and
     /// `AWS_ENDPOINT_URL_IVSCHAT` / `AWS_ENDPOINT_URL` for a custom endpoint.
     pub async fn from_env(settings: ClientSettings) -> Self {
-        let config = aws_config::defaults(behavior_version()).load().await;
-        Self::from_sdk_config(&config, settings)
+        Self::from_sdk_config(&crate::transport::load_sdk_config().await, settings)
     }
 
     /// A client from an AWS configuration loaded once per cold start (region, credentials,
@@ -173,7 +168,8 @@ impl ChatClient {
             Credentials::new(access_key_id, secret_access_key, None, None, "static"),
         );
         let config = aws_sdk_ivschat::Config::builder()
-            .behavior_version(behavior_version())
+            .behavior_version(crate::transport::behavior_version())
+            .http_client(crate::transport::https_client())
             .region(Region::new(region.to_owned()))
             .credentials_provider(credentials.clone())
             .endpoint_url(endpoint_url)

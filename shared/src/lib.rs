@@ -22,9 +22,13 @@ pub mod model;
 pub mod paced;
 #[cfg(feature = "client")]
 pub mod presign;
+#[cfg(feature = "client")]
+pub mod transport;
 
 #[cfg(feature = "client")]
 pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP, collect_all_pages};
+#[cfg(feature = "client")]
+pub use transport::{https_client, load_sdk_config};
 pub use error::IvsChatError;
 pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
 #[cfg(feature = "client")]

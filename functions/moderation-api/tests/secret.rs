@@ -12,6 +12,7 @@ fn client(url: &str) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::from_conf(
         aws_sdk_secretsmanager::Config::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(ivschat_api::https_client())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "static"))
             .endpoint_url(url)

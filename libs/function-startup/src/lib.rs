@@ -187,7 +187,7 @@ pub async fn start<C: Display, E: Display>(
 /// chain, loaded once per cold start and shared by every client the function builds.
 #[cfg(feature = "aws")]
 pub async fn load_aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::v2026_01_12()).await
+    ivschat_api::load_sdk_config().await
 }
 
 #[cfg(test)]

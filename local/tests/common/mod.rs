@@ -36,6 +36,7 @@ pub async fn start_with(builder: EmulatorBuilder) -> RunningEmulator {
 pub fn sdk_config(url: &str) -> aws_sdk_ivschat::config::Builder {
     aws_sdk_ivschat::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(ivschat_api::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "static"))
         .endpoint_url(url)
