@@ -148,6 +148,7 @@ pub fn dynamodb_client(url: &str) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(ivschat_api::https_client())
         .endpoint_url(url)
         .region(Region::new(REGION))
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
