@@ -21,7 +21,7 @@ allowed = ["live-video", "marketing"]
 
 [tags.owner]
 "#;
-const FIXTURE_ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234";
+const FIXTURE_ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/ManagedRoom1";
 
 struct Harness {
     emulator: RunningEmulator,
