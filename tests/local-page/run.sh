@@ -43,6 +43,7 @@ echo "local-page: a second run-local refused: $(head -n 1 <<<"$second")" >&2
 
 status=0
 SCREENSHOT_DIR="$artifacts" node --test tests/local-page/page.test.mjs || status=$?
+python3 tests/readme/run-commands.py --run-local-log "$log" || status=$?  # every README command, against this stack
 
 # Ctrl-C, then nothing may be left: no process group run-local started, no open port.
 mapfile -t groups < <(cut -d' ' -f1 "$root/.local-run/processes" 2>/dev/null || true)
