@@ -69,19 +69,39 @@ fn handler(c: &mut Criterion) {
     parts.finish();
 }
 
-/// A ban source answering at once from memory: the benchmark measures the ban check's own
-/// cost (cache lookup, verdict), not the network.
-struct NoBansInMemory;
+/// A ban source answering at once from memory, with no ban or with a ban until lifted: the
+/// benchmark measures the ban check's own cost (cache lookup, verdict, the read's plumbing), not
+/// the network.
+struct InMemory(Option<review_handler::bans::SenderBan>);
 
-impl review_handler::bans::BanSource for NoBansInMemory {
+impl review_handler::bans::BanSource for InMemory {
     fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> review_handler::bans::BanRead<'a> {
-        Box::pin(std::future::ready(Ok(None)))
+        Box::pin(std::future::ready(Ok(self.0)))
     }
 }
 
-/// What the ban check adds to a review when its answer is cached (every message but the first
-/// per user in each staleness window): the handler with and without it, on one runtime.
+/// A table that accepts the read and never answers (DynamoDB slow or unreachable behind an open
+/// connection): a cache miss waits the whole lookup timeout, then the failure mode applies.
+struct NeverAnswers;
+
+impl review_handler::bans::BanSource for NeverAnswers {
+    fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> review_handler::bans::BanRead<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// What the ban check adds to a review, on each of its paths:
+///
+/// - `handler_with_cached_ban_check` against `handler_without_ban_check`: a cache hit (every
+///   message but the first per user in each staleness window), sender not banned;
+/// - `handler_cached_banned_sender`: a cache hit for a banned sender (denied before the policy);
+/// - `cached_ban_check_alone`, `cache_miss_instant_read`: the check by itself, answered from
+///   the cache and after a read that answers at once (a fresh gate for every check);
+/// - `cache_miss_read_timeout`: a miss whose read never answers, with the default 50 ms lookup
+///   timeout: what one message waits at worst before the failure mode applies.
 fn ban_check(c: &mut Criterion) {
+    use review_handler::bans::{BanCheckSettings, BanGate, BanVerdict, SenderBan};
+
     let policy = match PolicySet::builtin() {
         Ok(policy) => policy,
         Err(error) => panic!("built-in policy must compile: {error}"),
@@ -93,40 +113,87 @@ fn ban_check(c: &mut Criterion) {
         Ok(runtime) => runtime,
         Err(error) => panic!("a runtime: {error}"),
     };
-    let gate = review_handler::bans::BanGate::new(
-        NoBansInMemory,
-        review_handler::bans::BanCheckSettings {
-            // Long enough that no refresh starts during the measurement.
-            fresh_for: std::time::Duration::from_secs(60),
-            ..Default::default()
-        },
-    );
+    let settings = BanCheckSettings {
+        // Long enough that no refresh starts during the measurement.
+        fresh_for: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    let banned = SenderBan {
+        until: None,
+        everywhere: false,
+    };
+    let not_banned = BanGate::new(InMemory(None), settings);
+    let banned_gate = BanGate::new(InMemory(Some(banned)), settings);
     let clean: String = "the stream was great today and everyone in chat had a good time watching the final boss fight again gg"
         .chars()
         .take(100)
         .collect();
     let json = request_json(&clean);
+    let review = |gate: Option<&std::sync::Arc<BanGate>>| {
+        let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
+        runtime
+            .block_on(review_handler::review_event(&policy, gate, event))
+            .ok()
+    };
+    // Each path must do what it is named for, or its figure means nothing.
+    assert_eq!(
+        review(Some(&banned_gate)).map(|r| r.review_result),
+        Some(ivschat_api::review::ReviewResult::Deny),
+        "a banned sender is denied"
+    );
+    assert_eq!(
+        review(Some(&not_banned)).map(|r| r.review_result),
+        Some(ivschat_api::review::ReviewResult::Allow),
+        "a clean message from a sender not banned is allowed"
+    );
     let mut group = c.benchmark_group("ban_check");
-    group.bench_function("handler_without_ban_check", |b| {
-        b.iter(|| {
-            let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
-            runtime
-                .block_on(review_handler::review_event(&policy, None, event))
-                .ok()
-        })
-    });
+    group.bench_function("handler_without_ban_check", |b| b.iter(|| review(None)));
     group.bench_function("handler_with_cached_ban_check", |b| {
-        b.iter(|| {
-            let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
-            runtime
-                .block_on(review_handler::review_event(&policy, Some(&gate), event))
-                .ok()
-        })
+        b.iter(|| review(Some(&not_banned)))
+    });
+    group.bench_function("handler_cached_banned_sender", |b| {
+        b.iter(|| review(Some(&banned_gate)))
     });
     group.bench_function("cached_ban_check_alone", |b| {
-        b.iter(|| runtime.block_on(gate.check(black_box("abcdEFGH1234"), black_box("viewer-17"))))
+        b.iter(|| {
+            runtime.block_on(not_banned.check(black_box("abcdEFGH1234"), black_box("viewer-17")))
+        })
+    });
+    group.bench_function("cache_miss_instant_read", |b| {
+        b.iter_batched(
+            || BanGate::new(InMemory(None), settings),
+            // The gate is returned, so that dropping it is not measured.
+            |gate| {
+                let verdict =
+                    runtime.block_on(gate.check(black_box("abcdEFGH1234"), black_box("viewer-17")));
+                (gate, verdict)
+            },
+            criterion::BatchSize::SmallInput,
+        )
     });
     group.finish();
+
+    let mut slow = c.benchmark_group("ban_check_slow_table");
+    // Each check waits the whole 50 ms timeout: ten samples are enough to show the bound holds.
+    slow.sample_size(10);
+    let timeout_gate = || BanGate::new(NeverAnswers, settings);
+    assert_eq!(
+        runtime.block_on(timeout_gate().check("abcdEFGH1234", "viewer-17")),
+        BanVerdict::Clear,
+        "failing open, a miss that times out reviews the message"
+    );
+    slow.bench_function("cache_miss_read_timeout", |b| {
+        b.iter_batched(
+            timeout_gate,
+            |gate| {
+                let verdict =
+                    runtime.block_on(gate.check(black_box("abcdEFGH1234"), black_box("viewer-17")));
+                (gate, verdict)
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    slow.finish();
 }
 
 criterion_group!(benches, handler, ban_check);
