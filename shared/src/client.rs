@@ -22,9 +22,6 @@ use crate::validate;
 /// The list cap suggested for callers with no better number: a hundred pages of 50.
 pub const DEFAULT_LIST_CAP: usize = 5_000;
 
-/// The SDK behaviour this crate was written and tested against; pinned so that an SDK upgrade
-/// cannot silently change retry or timeout defaults.
-
 /// Timeouts and retries for a [`ChatClient`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientSettings {

@@ -10,7 +10,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-/// The SDK behaviour version the toolkit was written and tested against.
+/// The SDK behaviour version the toolkit was written and tested against; pinned so that an SDK
+/// upgrade cannot silently change retry or timeout defaults.
 pub(crate) fn behavior_version() -> BehaviorVersion {
     BehaviorVersion::v2026_01_12()
 }
