@@ -503,6 +503,36 @@ mod tests {
     }
 
     #[test]
+    fn an_unconfigured_instance_rations_lookups_at_the_documented_defaults() {
+        // GIVEN no room cache or lookup variable set
+        let env = std::collections::BTreeMap::<&str, &str>::new();
+        // WHEN the settings are read
+        let settings = RoomCacheSettings::from_config(&ConfigReader::new(&env)).expect("valid");
+        // THEN at most 1,000 rooms are cached for 30 s, and misses rationed at 10 per caller per
+        // minute and 2 per instance per second, as the README says
+        assert_eq!(settings.ttl, Duration::from_secs(30));
+        assert_eq!(settings.capacity, 1_000);
+        assert_eq!(settings.lookups.per_caller_per_minute, 10);
+        assert_eq!(settings.lookups.per_instance_per_second, 2);
+    }
+
+    #[test]
+    fn lookup_rations_outside_their_ranges_are_refused_naming_the_variable() {
+        // GIVEN a per-instance rate above GetRoom's account quota of 5, or a zero per-caller one
+        for (variable, value) in [
+            ("ROOM_LOOKUPS_PER_SECOND", "6"),
+            ("ROOM_LOOKUPS_PER_CALLER_PER_MINUTE", "0"),
+            ("ROOM_LOOKUPS_PER_CALLER_PER_MINUTE", "601"),
+        ] {
+            let env = std::collections::BTreeMap::from([(variable, value)]);
+            // WHEN the settings are read THEN the cold start fails naming the variable
+            let error =
+                RoomCacheSettings::from_config(&ConfigReader::new(&env)).expect_err("out of range");
+            assert_eq!(error.variable, variable);
+        }
+    }
+
+    #[test]
     fn zero_ttl_disables_caching() {
         let mut cache = RoomCache::default();
         let start = Instant::now();

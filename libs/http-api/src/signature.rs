@@ -676,6 +676,27 @@ mod tests {
     }
 
     #[test]
+    fn a_nonce_is_16_to_128_of_the_documented_characters() {
+        // GIVEN nonces at and just past the documented bounds, and one using every allowed kind
+        // THEN 16 and 128 characters pass, 15 and 129 do not, and a UUID-like mix passes
+        assert_eq!(check_nonce(&"a".repeat(16)), Ok(()));
+        assert_eq!(check_nonce(&"a".repeat(128)), Ok(()));
+        assert_eq!(
+            check_nonce(&"a".repeat(15)),
+            Err(SignatureError::MalformedNonce)
+        );
+        assert_eq!(
+            check_nonce(&"a".repeat(129)),
+            Err(SignatureError::MalformedNonce)
+        );
+        assert_eq!(check_nonce("AZaz09-_.:AZaz09-_.:"), Ok(()));
+        assert_eq!(
+            check_nonce("0123456789abcdef/"),
+            Err(SignatureError::MalformedNonce)
+        );
+    }
+
+    #[test]
     fn nonce_is_required_and_checked_for_v2() {
         let ts = NOW.to_string();
         let signature = secret().sign_v2("POST", PATH, NOW, NONCE, b"{}");
