@@ -240,6 +240,42 @@ fn hype_in_capitals_and_long_runs_are_flagged_not_denied_by_default() {
 }
 
 #[test]
+fn the_default_profile_flags_low_terms_and_links_and_the_strict_one_masks_and_denies_them() {
+    // GIVEN the built-in default and strict profiles
+    let policy = builtin();
+    // WHEN a low-severity term and a link are sent in the default profile
+    let low = decide(&policy, "default", "what a crap stream");
+    let link = decide(&policy, "default", "clips at example.com/best");
+    // THEN both are delivered unchanged and flagged
+    assert_eq!(low.verdict, Verdict::Allow);
+    assert!(!low.flagged_categories.is_empty(), "{low:?}");
+    assert_eq!(link.verdict, Verdict::Allow);
+    assert_eq!(link.flagged_categories, vec!["link".into()]);
+    // AND an empty message is denied
+    let empty = decide(&policy, "default", "");
+    assert!(matches!(empty.verdict, Verdict::Deny { .. }), "{empty:?}");
+    assert_eq!(&*empty.hits[0].rule, "spam.empty");
+    // AND a run of 32 repeats is not flagged while one of 33 is
+    assert!(decide(&policy, "default", &"😂".repeat(32)).hits.is_empty());
+    assert_eq!(
+        decide(&policy, "default", &"😂".repeat(33)).flagged_categories,
+        vec!["spam".into()]
+    );
+    // WHEN the same are sent in the strict profile
+    // THEN the low-severity term is masked and the link denied
+    assert_eq!(
+        decide(&policy, "strict", "what a crap stream").verdict,
+        Verdict::Rewrite {
+            content: "what a **** stream".into()
+        }
+    );
+    assert!(matches!(
+        decide(&policy, "strict", "clips at example.com/best").verdict,
+        Verdict::Deny { .. }
+    ));
+}
+
+#[test]
 fn evaluates_the_example_labelled_file_per_category_and_language() {
     // GIVEN the built-in policy and the example labelled file
     let policy = builtin();

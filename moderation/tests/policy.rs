@@ -131,6 +131,58 @@ fn rejects_an_inheritance_cycle() {
 }
 
 #[test]
+fn a_bidi_override_reverses_terms_of_every_severity_of_four_letters_or_more() {
+    // GIVEN low-severity terms and the default evasion settings (reversed only from high)
+    let policy = compile(
+        "[[terms]]\nrule = \"mild\"\ncategory = \"mild\"\nseverity = \"low\"\npatterns = [\"crap\", \"dam\"]\n",
+    )
+    .expect("valid");
+    let mild = |content: &str| {
+        decide(&policy, content)
+            .hits
+            .iter()
+            .filter(|hit| &*hit.rule == "mild")
+            .count()
+    };
+    // WHEN a low-severity term is written backwards without any bidi control
+    // THEN it is not matched (reversed matching starts at high severity)
+    assert_eq!(mild("parc"), 0);
+    // WHEN a right-to-left override makes it display forwards
+    // THEN it is matched, whatever its severity
+    assert_eq!(mild("\u{202e}parc"), 1);
+    // AND a reversed term shorter than four letters is not (it collides with ordinary words)
+    assert_eq!(mild("\u{202e}mad"), 0);
+}
+
+#[test]
+fn rejects_extends_naming_an_unknown_profile() {
+    let text = error_text("[profiles.kids]\nextends = \"defualt\"\n");
+    assert!(text.contains("profiles.kids.extends"), "{text}");
+    assert!(text.contains("unknown profile \"defualt\""), "{text}");
+}
+
+#[test]
+fn rejects_a_reason_over_256_characters_and_accepts_one_of_256() {
+    let at_limit = "r".repeat(256);
+    compile(&format!("[profiles.default]\nreason = \"{at_limit}\"\n")).expect("256 is allowed");
+    let over = "r".repeat(257);
+    let text = error_text(&format!("[profiles.default]\nreason = \"{over}\"\n"));
+    assert!(text.contains("profiles.default.reason"), "{text}");
+    assert!(text.contains("at most 256 characters"), "{text}");
+}
+
+#[test]
+fn rejects_unknown_categories_in_categories_and_category_reasons() {
+    for section in [
+        "[profiles.default]\ncategories = [\"profanty\"]\n",
+        "[profiles.default.category_reasons]\nprofanty = \"No.\"\n",
+    ] {
+        let text = error_text(&format!("{TERMS}{section}"));
+        assert!(text.contains("unknown category \"profanty\""), "{text}");
+    }
+}
+
+#[test]
 fn rejects_an_action_for_an_unknown_category() {
     let text = error_text(&format!(
         "{TERMS}[profiles.default.actions.category]\nprofanty = \"mask\"\n"
