@@ -513,6 +513,19 @@ mod tests {
         assert!(elapsed < Duration::from_millis(1000), "took {elapsed:?}");
     }
 
+    #[test]
+    fn the_default_retry_policy_makes_4_attempts_waiting_200_400_800_ms() {
+        // GIVEN the default retry policy WHEN its waits are read THEN they double from 200 ms,
+        // within the 2 s cap, over 4 attempts
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.max_attempts, 4);
+        assert_eq!(policy.max_delay, Duration::from_secs(2));
+        let waits: Vec<Duration> = (1..policy.max_attempts)
+            .map(|attempt| policy.delay_after(attempt))
+            .collect();
+        assert_eq!(waits, [200, 400, 800].map(Duration::from_millis).to_vec());
+    }
+
     #[tokio::test]
     async fn default_rates_follow_the_service_quotas() {
         // GIVEN the default pacer WHEN its limiters are inspected THEN they match docs/ivs-chat.md §3
