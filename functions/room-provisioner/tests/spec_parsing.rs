@@ -171,6 +171,23 @@ fn reference_to_an_undeclared_logging_configuration_is_refused() {
 }
 
 #[test]
+fn a_logging_configuration_named_twice_by_a_room_is_refused() {
+    let text = "[loggingConfigurations.a]\ndestination = { s3 = { bucketName = \"bucket-a\" } }\n\
+                [rooms.lobby]\nloggingConfigurations = [\"a\", \"a\"]\n";
+    assert_single(text, "rooms.lobby", "loggingConfigurations", "twice");
+}
+
+#[test]
+fn a_room_takes_47_tags_and_not_48_since_3_are_the_toolkits() {
+    let spec_with = |count: usize| {
+        let tags: Vec<String> = (0..count).map(|i| format!("k{i} = \"v\"")).collect();
+        format!("[rooms.lobby]\ntags = {{ {} }}\n", tags.join(", "))
+    };
+    RoomsSpec::parse(&spec_with(47)).expect("47 tags fit beside the toolkit's 3");
+    assert_single(&spec_with(48), "rooms.lobby", "tags", "at most 47 tags");
+}
+
+#[test]
 fn more_than_three_logging_configurations_per_room_are_refused() {
     let mut text = String::new();
     for key in ["a", "b", "c", "d"] {
