@@ -286,6 +286,31 @@ mod tests {
     }
 
     #[test]
+    fn no_flags_give_the_defaults_the_readme_lists() {
+        // GIVEN no flags WHEN parsed THEN every value is the one local/README.md's table names
+        let config = run(&[]);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:0");
+        assert_eq!(config.region, "us-east-1");
+        assert_eq!(config.account_id, "123456789012");
+        assert_eq!(config.quotas.rooms, 50_000);
+        assert_eq!(config.quotas.logging_configurations, 10);
+        assert!(!config.strict_auth);
+        assert_eq!(
+            config.credentials,
+            std::collections::BTreeMap::from([("test".to_owned(), "test".to_owned())])
+        );
+        assert!(config.faults.is_empty());
+        assert_eq!(config.fault_seed, 0);
+        assert_eq!(config.state_file, None);
+        assert_eq!(config.messaging_bind, None);
+        assert!(config.review_endpoints.is_empty());
+        assert_eq!(config.log_dir, None);
+        assert_eq!(config.max_connections, 10_000);
+        assert_eq!(config.max_frame_bytes, 65_536);
+        assert_eq!(config.client_queue_frames, 4096);
+    }
+
+    #[test]
     fn names_the_flag_in_every_error() {
         // GIVEN bad command lines WHEN parsed THEN each error names its flag
         let message = |args: &[&str]| match parse(args.iter().copied()) {

@@ -346,6 +346,37 @@ mod tests {
     }
 
     #[test]
+    fn an_in_process_function_wins_over_an_endpoint_and_an_exact_arn_over_the_wildcard() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:review-handler";
+        let in_process =
+            || ReviewTarget::InProcess(ReviewFunction::new(|_| async { Ok(json!({})) }));
+        let endpoint = |url: &str| ReviewTarget::Endpoint(url.to_owned());
+        let is_endpoint = |target: Option<&ReviewTarget>, url: &str| matches!(target, Some(ReviewTarget::Endpoint(found)) if found == url);
+        // GIVEN an endpoint and an in-process function for the same ARN, and a wildcard endpoint
+        let router = ReviewRouter::new(vec![
+            (arn.to_owned(), endpoint("http://exact")),
+            (arn.to_owned(), in_process()),
+            (ANY_FUNCTION.to_owned(), endpoint("http://any")),
+        ]);
+        // THEN that ARN goes to the in-process function, any other to the wildcard
+        assert!(matches!(
+            router.target(arn),
+            Some(ReviewTarget::InProcess(_))
+        ));
+        assert!(is_endpoint(
+            router.target("arn:aws:lambda:us-east-1:123456789012:function:other"),
+            "http://any"
+        ));
+        // GIVEN an in-process wildcard and an endpoint for the exact ARN
+        let router = ReviewRouter::new(vec![
+            (ANY_FUNCTION.to_owned(), in_process()),
+            (arn.to_owned(), endpoint("http://exact")),
+        ]);
+        // THEN the exact ARN's endpoint wins over the wildcard
+        assert!(is_endpoint(router.target(arn), "http://exact"));
+    }
+
+    #[test]
     fn rejects_replies_outside_the_documented_shape() {
         // GIVEN replies that break §1.3 WHEN parsed THEN each is invalid, naming the field
         let failure = |value: Value| match parse_reply(&value, 10) {
