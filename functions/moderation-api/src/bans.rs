@@ -752,6 +752,29 @@ mod tests {
     }
 
     #[test]
+    fn a_list_asks_for_50_by_default_and_refuses_limits_outside_1_to_100() {
+        // GIVEN a list route's query without a limit THEN the page size is 50
+        let default = BanAction::list_from_query(BanScope::Deployment, None, None).expect("parsed");
+        assert!(
+            matches!(default, BanAction::List { limit: 50, .. }),
+            "{default:?}"
+        );
+        assert_eq!(default.check(), Ok(()));
+        // GIVEN the bounds THEN 1 and 100 are allowed, 0 and 101 refused naming `limit`
+        for (limit, allowed) in [("1", true), ("100", true), ("0", false), ("101", false)] {
+            let action = BanAction::list_from_query(BanScope::Deployment, Some(limit), None)
+                .expect("parsed");
+            match action.check() {
+                Ok(()) => assert!(allowed, "limit {limit} was accepted"),
+                Err(violation) => {
+                    assert!(!allowed, "limit {limit} was refused");
+                    assert_eq!(violation.field, "limit");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn conflicts_say_which_ban_stands_and_until_when() {
         let ban = BanRecord {
             scope: BanScope::Room("ManagedRoom1".into()),

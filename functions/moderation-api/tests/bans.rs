@@ -283,3 +283,28 @@ async fn ban_routes_without_a_state_table_fail_closed() {
     assert_error(&response, 502, "UpstreamFailure", None);
     assert!(emulator.journal().is_empty());
 }
+
+#[tokio::test]
+async fn a_ban_without_a_reason_disconnects_with_the_default_one() {
+    // GIVEN a moderator banning a user without giving a reason
+    let emulator = start_emulator().await;
+    let api = api(&emulator);
+    let request = fixture_with(
+        env!("CARGO_MANIFEST_DIR"),
+        "moderation-api",
+        "ban-user-moderator",
+        |event| {
+            event["body"] = Value::from("{}");
+        },
+    );
+    // WHEN the ban is made
+    let banned = call(&api, request).await;
+    let body = body_json(&banned);
+    assert_eq!(banned.status(), StatusCode::OK, "{body}");
+    // THEN the ban records no reason and the user is disconnected with the default one
+    assert!(body["ban"].get("reason").is_none(), "{body}");
+    let journal = emulator.journal();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].action, JournalAction::DisconnectUser);
+    assert_eq!(journal[0].reason.as_deref(), Some("banned by a moderator"));
+}
