@@ -4,8 +4,9 @@
 //! sender's order. It prints the delivery latency (send to receipt, minus the review's own
 //! time from the journal) and exits non-zero when anything was lost, duplicated or reordered.
 //!
-//! Run it in release: `cargo run --release -p ivschat-emulator --bin messaging-bench`
-//! (`scripts/test-all` does). Options: `--clients N` (default 200), `--rooms N` (4),
+//! Run it in release for the figures: `cargo run --release -p ivschat-emulator --bin messaging-bench`
+//! (`scripts/test-all` runs the debug build with `--clients 40 --messages-per-client 50` as a
+//! correctness check). Options: `--clients N` (default 200), `--rooms N` (4),
 //! `--messages-per-client N` (100), `--interval-ms N` (200, between one client's messages).
 
 use std::collections::HashMap;
