@@ -63,6 +63,16 @@ async fn recording_function() -> (String, Arc<Mutex<Vec<Value>>>) {
 }
 
 async fn stack() -> Stack {
+    let (function_url, events) = recording_function().await;
+    stack_with(function_url, events, |_| {}).await
+}
+
+/// The front with every function at `function_url`, its template changed by `edit` first.
+async fn stack_with(
+    function_url: String,
+    events: Arc<Mutex<Vec<Value>>>,
+    edit: impl FnOnce(&mut Template),
+) -> Stack {
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -92,12 +102,12 @@ async fn stack() -> Stack {
         .collect(),
         ..StackSettings::default()
     };
-    let template = Template::load(
+    let mut template = Template::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
         &settings,
     )
     .expect("template.yaml");
-    let (function_url, events) = recording_function().await;
+    edit(&mut template);
     let functions = template
         .routes
         .iter()
@@ -318,6 +328,54 @@ async fn the_webhook_route_has_no_authorizer_and_unknown_routes_are_404() {
         .await
         .expect("answer");
     assert_eq!(wrong_method.status(), 404);
+}
+
+/// A stand-in function that fails (a Lambda function error) on the webhook route and never
+/// answers on any other.
+async fn failing_function() -> String {
+    let app = axum::Router::new().route(
+        "/2015-03-31/functions/function/invocations",
+        axum::routing::post(|axum::Json(event): axum::Json<Value>| async move {
+            if event["rawPath"] != "/webhooks/moderation" {
+                std::future::pending::<()>().await;
+            }
+            axum::Json(json!({"errorType": "Panic", "errorMessage": "boom"}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_function_error_is_500_and_a_function_past_its_timeout_is_503() {
+    // GIVEN functions that fail or never answer, each with a 1-second timeout
+    let stack = stack_with(failing_function().await, Arc::default(), |template| {
+        for function in template.functions.values_mut() {
+            function.timeout_seconds = 1;
+        }
+    })
+    .await;
+    // WHEN the webhook's function fails THEN the caller gets API Gateway's 500
+    let failed = stack.post("/webhooks/moderation", None).await;
+    assert_eq!(failed.status(), 500);
+    assert_eq!(
+        failed.text().await.expect("body"),
+        r#"{"message":"Internal Server Error"}"#
+    );
+    // WHEN the token function never answers THEN the caller gets 503 once its timeout passes
+    let jwt = stack.sign_in("cathy").await;
+    let started = std::time::Instant::now();
+    let timed_out = stack.post("/rooms/ManagedRoom1/tokens", Some(&jwt)).await;
+    assert_eq!(timed_out.status(), 503);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
