@@ -42,6 +42,17 @@ async fn strikes_count_within_their_window_then_start_again() {
     assert_eq!(strike(NOW + 301).await, Ok(1));
 }
 
+#[tokio::test]
+async fn a_window_that_ended_at_one_opens_again_at_one() {
+    // GIVEN a counter whose window ended after a single strike
+    let table = state_table().await;
+    let strike = |t| table.increment(Counter::Offences, "ManagedRoom1", "viewer-3", WINDOW, at(t));
+    assert_eq!(strike(NOW).await, Ok(1));
+    // WHEN the next strike comes after the window THEN it counts 1 again (the value unchanged)
+    assert_eq!(strike(NOW + 300).await, Ok(1));
+    assert_eq!(strike(NOW + 301).await, Ok(2));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_strikes_each_get_their_own_count() {
     // GIVEN eight instances counting the same user's strikes at once
