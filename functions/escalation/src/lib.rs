@@ -529,6 +529,49 @@ mod tests {
     }
 
     #[test]
+    fn settings_default_as_documented_and_fail_outside_their_ranges_naming_the_variable() {
+        let base = [
+            ("STATE_TABLE_NAME", "per-test-table"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCOUNT_ID", "123456789012"),
+        ];
+        let read = |extra: &[(&'static str, &'static str)]| {
+            let env: BTreeMap<&str, &str> = base.iter().chain(extra).copied().collect();
+            EscalationConfig::from_source(&env)
+        };
+        // GIVEN only the required variables THEN the README's defaults apply
+        let config = read(&[]).expect("valid");
+        assert_eq!(config.strikes, 3);
+        assert_eq!(config.window, Duration::from_secs(300));
+        assert_eq!(config.memory, Duration::from_secs(86_400));
+        assert_eq!(config.event_name, "app:moderation");
+        assert_eq!(config.step(1), Step::Timeout(Duration::from_secs(600)));
+        assert_eq!(config.step(2), Step::Timeout(Duration::from_secs(86_400)));
+        assert_eq!(config.step(3), Step::Ban);
+        // GIVEN a value just outside each documented range THEN the cold start names it
+        for (variable, value) in [
+            ("ESCALATION_STRIKES", "0"),
+            ("ESCALATION_STRIKES", "101"),
+            ("ESCALATION_WINDOW_SECONDS", "9"),
+            ("ESCALATION_WINDOW_SECONDS", "86401"),
+            ("ESCALATION_MEMORY_SECONDS", "59"),
+            ("ESCALATION_MEMORY_SECONDS", "2592001"),
+            ("ESCALATION_EVENT_NAME", "aws:moderation"),
+        ] {
+            let error = read(&[(variable, value)]).expect_err(value);
+            assert_eq!(error.variable, variable, "{value}");
+        }
+        // AND the bounds themselves are accepted
+        for (variable, value) in [
+            ("ESCALATION_STRIKES", "100"),
+            ("ESCALATION_WINDOW_SECONDS", "10"),
+            ("ESCALATION_MEMORY_SECONDS", "2592000"),
+        ] {
+            read(&[(variable, value)]).expect(variable);
+        }
+    }
+
+    #[test]
     fn ladders_are_checked_and_the_last_rung_repeats() {
         let ladder = parse_ladder("L", "600, 86400, ban").expect("valid");
         assert_eq!(

@@ -206,3 +206,67 @@ async fn concurrent_batches_take_exactly_one_step() {
     assert_eq!(x.strikes + y.strikes, 4);
     assert_eq!(x.steps.len() + y.steps.len(), 1);
 }
+
+#[tokio::test]
+async fn after_a_quiet_memory_period_the_ladder_starts_again() {
+    // GIVEN a user timed out for ten minutes by the first step of the default ladder
+    let emulator = start_emulator().await;
+    let table = state_table().await;
+    let escalation = Escalation::new(config(), table, paced_client(&emulator));
+    let first = escalation
+        .handle(&logs_event(&denials("Jjjjjjjj", "viewer-6", 3)), at(START))
+        .await
+        .expect("handled");
+    assert_eq!(first.steps[0].until, Some(START + 600));
+    // WHEN three more are denied once the default memory of one day has passed
+    let later = START + 86_400 + 1;
+    let again = escalation
+        .handle(&logs_event(&denials("Kkkkkkkk", "viewer-6", 3)), at(later))
+        .await
+        .expect("handled");
+    // THEN the step is the first rung again (ten minutes), not the 24-hour second one
+    assert_eq!(again.steps.len(), 1, "{again:?}");
+    assert_eq!(again.steps[0].action, "timeout_user");
+    assert_eq!(again.steps[0].until, Some(later + 600));
+}
+
+#[tokio::test]
+async fn a_standing_ban_that_lasts_longer_than_the_step_is_kept() {
+    // GIVEN a moderator's two-day timeout of a user in the room
+    let emulator = start_emulator().await;
+    let table = state_table().await;
+    let room = BanScope::Room(MANAGED_ROOM.to_owned());
+    let two_days = START + 2 * 86_400;
+    let moderators = toolkit_state::NewBan {
+        scope: room.clone(),
+        user_id: "viewer-7".to_owned(),
+        reason: Some("spam".to_owned()),
+        banned_by: "user:mona".to_owned(),
+        expires_at: Some(two_days),
+    };
+    let written = table
+        .put_ban(
+            &moderators,
+            toolkit_state::BanPrecondition::NoActiveBan,
+            at(START),
+        )
+        .await
+        .expect("write");
+    assert!(matches!(written, toolkit_state::BanWrite::Applied(_)));
+    // WHEN three of their earlier messages' denials arrive and reach the ten-minute step
+    let escalation = Escalation::new(config(), table.clone(), paced_client(&emulator));
+    let summary = escalation
+        .handle(&logs_event(&denials("Llllllll", "viewer-7", 3)), at(START))
+        .await
+        .expect("handled");
+    assert_eq!(summary.strikes, 3);
+    // THEN no step is taken and the longer timeout stands as the moderator wrote it
+    assert!(summary.steps.is_empty(), "{summary:?}");
+    let ban = table
+        .get_ban(&room, "viewer-7", at(START))
+        .await
+        .expect("read")
+        .expect("banned");
+    assert_eq!(ban.expires_at, Some(two_days));
+    assert_eq!(ban.banned_by, "user:mona");
+}
