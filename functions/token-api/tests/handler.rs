@@ -328,6 +328,63 @@ async fn reuses_the_room_lookup_while_it_is_fresh() {
     );
 }
 
+#[tokio::test]
+async fn a_failed_room_lookup_is_not_cached() {
+    // GIVEN GetRoom throttled, so a token request fails
+    let emulator = start_emulator().await;
+    let api = api(&emulator);
+    emulator
+        .set_fault(fault("GetRoom", FaultKind::Throttle))
+        .expect("valid fault");
+    let refused = call(&api, fixture("post-token-chatter")).await;
+    assert_error(&refused, 429, "Throttled", None);
+    // WHEN GetRoom recovers
+    emulator.clear_faults();
+    // THEN the next request looks the room up again and gets its token
+    assert_eq!(
+        call(&api, fixture("post-token-chatter")).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// `fixture` with its body replaced by `body`.
+fn with_body(name: &str, body: &str) -> lambda_http::Request {
+    let mut request = fixture(name);
+    *request.body_mut() = lambda_http::Body::from(body.to_owned());
+    request
+}
+
+#[tokio::test]
+async fn checks_run_in_the_documented_order() {
+    let emulator = start_emulator().await;
+    let api = api(&emulator);
+    // GIVEN a caller without a recognised role who also sends malformed JSON
+    // THEN the body is refused first (400), before the roles are checked
+    let response = call(&api, with_body("post-token-unrecognised-role", "{")).await;
+    assert_error(&response, 400, "InvalidInput", Some("body"));
+    // AND with a valid body the roles are refused (403)
+    let response = call(&api, with_body("post-token-unrecognised-role", "{}")).await;
+    assert_error(&response, 403, "RoleNotAllowed", None);
+    // GIVEN a chatter sending malformed JSON for a room that does not exist
+    // THEN the body is refused (400) before the room is looked up
+    let response = call(&api, with_body("post-token-unknown-room", "{")).await;
+    assert_error(&response, 400, "InvalidInput", Some("body"));
+    // GIVEN a chatter asking for a capability beyond the role, for a room that does not exist
+    // THEN the capabilities are refused (403) before the room is looked up
+    let response = call(
+        &api,
+        with_body(
+            "post-token-unknown-room",
+            r#"{"capabilities":["DELETE_MESSAGE"]}"#,
+        ),
+    )
+    .await;
+    assert_error(&response, 403, "CapabilityNotAllowed", Some("capabilities"));
+    // AND with a valid body the room is looked up and found missing (404)
+    let response = call(&api, fixture("post-token-unknown-room")).await;
+    assert_error(&response, 404, "RoomNotFound", None);
+}
+
 struct BannedUser(&'static str);
 
 impl BanList for BannedUser {
