@@ -91,6 +91,28 @@ async fn success_bodies_use_lower_camel_case_and_iso8601_strings() {
 }
 
 #[tokio::test]
+async fn only_the_first_field_violation_is_reported() {
+    // GIVEN a running emulator
+    let emulator = start().await;
+    // WHEN CreateRoom breaks two field rules at once
+    let response = post(
+        emulator.url(),
+        "CreateRoom",
+        r#"{"maximumMessageLength":0,"maximumMessageRatePerSecond":0}"#,
+    )
+    .await;
+    // THEN one violation is listed, as local/README.md says
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["reason"], "FIELD_VALIDATION_FAILED");
+    assert_eq!(
+        body["fieldList"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn validation_errors_carry_the_error_type_header_reason_and_field_list() {
     // GIVEN a running emulator
     let emulator = start().await;
