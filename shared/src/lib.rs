@@ -27,8 +27,6 @@ pub mod transport;
 
 #[cfg(feature = "client")]
 pub use client::{ChatClient, ClientSettings, DEFAULT_LIST_CAP, collect_all_pages};
-#[cfg(feature = "client")]
-pub use transport::{https_client, load_sdk_config};
 pub use error::IvsChatError;
 pub use ids::{LoggingConfigurationArn, ResourceArn, RoomArn, RoomId};
 #[cfg(feature = "client")]
@@ -37,4 +35,6 @@ pub use paced::{
 };
 #[cfg(feature = "client")]
 pub use presign::PresignedRequest;
+#[cfg(feature = "client")]
+pub use transport::{https_client, load_sdk_config};
 pub use validate::Violation;
