@@ -3,7 +3,7 @@
 
 use function_startup::ProcessEnv;
 use ivschat_api::{ChatClient, ClientSettings};
-use lambda_http::{Error, run_concurrent, service_fn};
+use lambda_http::Error;
 use moderation_api::{ModerationApi, ModerationApiConfig, handle_request};
 use toolkit_state::StateTable;
 
@@ -25,5 +25,9 @@ async fn main() -> Result<(), Error> {
         api = api.with_state_table(state);
     }
     let api = function_startup::keep(api);
-    run_concurrent(service_fn(move |request| handle_request(api, request))).await
+    http_api::serve(http_api::handler(move |request| async move {
+        let Ok(response) = handle_request(api, request).await;
+        response
+    }))
+    .await
 }

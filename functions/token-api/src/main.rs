@@ -2,7 +2,7 @@
 //! table, when `STATE_TABLE_NAME` names one) are built once per cold start.
 
 use ivschat_api::{ChatClient, ClientSettings};
-use lambda_http::{Error, run_concurrent, service_fn};
+use lambda_http::Error;
 use token_api::{StateBans, TokenApi, TokenApiConfig, handle_request};
 use toolkit_state::StateTable;
 
@@ -21,5 +21,9 @@ async fn main() -> Result<(), Error> {
         api = api.with_ban_list(bans);
     }
     let api = function_startup::keep(api);
-    run_concurrent(service_fn(move |request| handle_request(api, request))).await
+    http_api::serve(http_api::handler(move |request| async move {
+        let Ok(response) = handle_request(api, request).await;
+        response
+    }))
+    .await
 }

@@ -23,6 +23,7 @@ pub mod identity;
 pub mod response;
 pub mod rooms;
 pub mod routing;
+pub mod serve;
 pub mod signature;
 pub mod text;
 
@@ -34,6 +35,7 @@ pub use identity::{AdminAccess, CallerIdentity, ClaimNames, check_role_names, co
 pub use response::json_response;
 pub use rooms::{LookupLimits, ManagedRooms, RoomAccessError, RoomCacheSettings, RoomScope};
 pub use routing::{PathParams, RoutePattern, request_id, request_path};
+pub use serve::{HttpHandler, handler, serve};
 pub use signature::{
     Clock, FixedClock, LegacySignatures, SignatureError, SignatureScheme, SystemClock,
     VerifiedWebhook, WebhookRequest, WebhookSecret,

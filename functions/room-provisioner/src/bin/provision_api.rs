@@ -2,7 +2,7 @@
 //! callers with an admin role.
 
 use ivschat_api::PacedChatClient;
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use room_provisioner::ProvisionerConfig;
 use room_provisioner::handler::handle_provision_request;
 
@@ -14,8 +14,8 @@ async fn main() -> Result<(), Error> {
         function_startup::keep(config),
         function_startup::keep(client),
     );
-    lambda_http::run_concurrent(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(handle_provision_request(client, config, request).await)
+    http_api::serve(http_api::handler(move |request| {
+        handle_provision_request(client, config, request)
     }))
     .await
 }

@@ -2,7 +2,7 @@
 //! policy, for callers with an admin role.
 
 use ivschat_api::PacedChatClient;
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use tag_manager::TagManagerConfig;
 use tag_manager::handler::handle_tags_request;
 
@@ -14,8 +14,8 @@ async fn main() -> Result<(), Error> {
         function_startup::keep(config),
         function_startup::keep(client),
     );
-    lambda_http::run_concurrent(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(handle_tags_request(client, config, request).await)
+    http_api::serve(http_api::handler(move |request| {
+        handle_tags_request(client, config, request)
     }))
     .await
 }
