@@ -4,7 +4,7 @@
 use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
 use escalation::{Escalation, EscalationConfig};
 use ivschat_api::PacedChatClient;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use toolkit_state::StateTable;
 
 #[tokio::main]
@@ -13,10 +13,10 @@ async fn main() -> Result<(), Error> {
     let state = StateTable::from_sdk_config(&aws, config.state_table_name.clone());
     let escalation = Escalation::new(config, state, PacedChatClient::from_sdk_config(&aws));
     let escalation = function_startup::keep(escalation);
-    lambda_runtime::run_concurrent(service_fn(
-        move |event: LambdaEvent<LogsEvent>| async move {
+    function_startup::serve_events(function_startup::event_handler(
+        move |event: LogsEvent| async move {
             escalation
-                .handle(&event.payload, std::time::SystemTime::now())
+                .handle(&event, std::time::SystemTime::now())
                 .await
         },
     ))

@@ -2,7 +2,7 @@
 //! (`{"action": "sweep"}`) from a schedule.
 
 use ivschat_api::PacedChatClient;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use serde_json::Value;
 use stream_lifecycle::{StreamLifecycleConfig, handle};
 
@@ -14,13 +14,8 @@ async fn main() -> Result<(), Error> {
         function_startup::keep(config),
         function_startup::keep(client),
     );
-    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Value>| {
-        handle(
-            client,
-            config,
-            event.payload,
-            time::OffsetDateTime::now_utc(),
-        )
+    function_startup::serve_events(function_startup::event_handler(move |event: Value| {
+        handle(client, config, event, time::OffsetDateTime::now_utc())
     }))
     .await
 }

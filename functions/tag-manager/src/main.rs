@@ -2,7 +2,7 @@
 //! every scheduled invocation (`{"dry_run": false}`).
 
 use ivschat_api::PacedChatClient;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use tag_manager::TagManagerConfig;
 use tag_manager::handler::{ScheduledRun, handle_scheduled};
 
@@ -14,8 +14,8 @@ async fn main() -> Result<(), Error> {
         function_startup::keep(config),
         function_startup::keep(client),
     );
-    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<ScheduledRun>| {
-        handle_scheduled(client, config, event.payload)
+    function_startup::serve_events(function_startup::event_handler(move |run: ScheduledRun| {
+        handle_scheduled(client, config, run)
     }))
     .await
 }

@@ -37,11 +37,13 @@ const _: () = assert!(
 pub mod config;
 pub mod deployment;
 pub mod document;
+pub mod events;
 
 use std::fmt::Display;
 
 pub use config::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
 pub use document::BundledDocument;
+pub use events::{EventHandler, event_handler, serve_events};
 
 /// Sets up logging as Lambda expects (the settings of [`LogSettings::from_source`]): JSON
 /// lines with `AWS_LAMBDA_LOG_FORMAT=JSON`, the level from `AWS_LAMBDA_LOG_LEVEL` (or
