@@ -1,6 +1,8 @@
 // The local demo page: sign in as a demo user, get a chat token from the token API (through the
 // front, with the JWT), join the room on the emulator's messaging WebSocket, chat, and moderate
-// through the moderation API. Plain JavaScript, no build step. Tokens are kept in memory only.
+// through the moderation API: delete, disconnect, and ban, time out or unban a user (the table's
+// records, which the token API and the review handler enforce). Plain JavaScript, no build step.
+// Tokens are kept in memory only.
 'use strict';
 
 const state = {
@@ -12,6 +14,7 @@ const state = {
   socket: null,
   pending: new Map(), // RequestId -> { text, sentAt }
   elements: new Map(), // message id -> <li>
+  names: new Map(), // userId -> display name, from the messages seen
 };
 
 const $ = (id) => document.getElementById(id);
@@ -72,6 +75,7 @@ async function signIn() {
   if (!response.ok) return;
   state.idToken = body.id_token;
   state.user = state.users.find((u) => u.username === username);
+  $('moderation').hidden = !isModerator();
   $('signed-in').textContent = `Signed in as ${username} (${state.user.groups.join(', ')}).`;
   $('join').disabled = false;
 }
@@ -93,6 +97,13 @@ async function apiPost(path, body) {
   return { response, payload };
 }
 
+// The error an API answer carries, for people: `CODE (field): message`, or the HTTP status.
+function describeError(response, payload) {
+  const error = payload && payload.error;
+  if (!error) return `HTTP ${response.status}${payload && payload.message ? `: ${payload.message}` : ''}`;
+  return `${error.code}${error.field ? ` (${error.field})` : ''}: ${error.message}`;
+}
+
 async function join() {
   if (state.socket) {
     state.socket.close(1000);
@@ -103,6 +114,7 @@ async function join() {
   const { response, payload } = await apiPost(`/rooms/${encodeURIComponent(roomId)}/tokens`, {});
   if (!response.ok) {
     $('connection').textContent = `No chat token: ${payload && payload.error ? payload.error.message : response.status}`;
+    $('connection').dataset.state = 'refused';
     return;
   }
   const socket = new WebSocket(state.config.messagingUrl, payload.token);
@@ -113,6 +125,7 @@ async function join() {
     $('room-name').textContent = state.room.name;
     $('message-input').disabled = false;
     $('send').disabled = false;
+    $('moderation').hidden = !isModerator();
   });
   socket.addEventListener('message', (event) => onFrame(JSON.parse(event.data)));
   socket.addEventListener('close', (event) => {
@@ -136,9 +149,24 @@ function messageElement(id) {
   return element;
 }
 
-function addSystemLine(text) {
+function rememberName(userId, displayName) {
+  if (!userId || state.names.has(userId)) return;
+  state.names.set(userId, displayName || userId);
+  const option = document.createElement('option');
+  option.value = userId;
+  option.textContent = displayName || userId;
+  $('mod-user').append(option);
+}
+
+// A display name for a user id: from the messages seen, else the demo directory, else the id.
+function nameOf(userId) {
+  const known = state.users.find((u) => u.sub === userId);
+  return state.names.get(userId) || (known && known.username) || userId;
+}
+
+function addSystemLine(text, kind) {
   const element = document.createElement('li');
-  element.className = 'message system';
+  element.className = `message system${kind ? ` ${kind}` : ''}`;
   element.textContent = text;
   $('messages').append(element);
   element.scrollIntoView({ block: 'end' });
@@ -171,6 +199,7 @@ function renderMessage(frame) {
   const attributes = sender.Attributes || {};
   const mine = state.user && sender.UserId === state.user.sub;
   const pending = frame.RequestId && state.pending.get(frame.RequestId);
+  rememberName(sender.UserId, attributes.displayName);
   element.className = `message${mine ? ' mine' : ''}`;
   element.innerHTML = '';
   const who = document.createElement('span');
@@ -203,7 +232,17 @@ function renderMessage(frame) {
       kick.className = 'link disconnect';
       kick.textContent = 'disconnect user';
       kick.addEventListener('click', () => moderate('disconnect', frame.Id, sender.UserId));
-      element.append(kick);
+      const timeout = document.createElement('button');
+      timeout.type = 'button';
+      timeout.className = 'link timeout';
+      timeout.textContent = 'time out';
+      timeout.addEventListener('click', () => moderateUser('timeout', sender.UserId));
+      const ban = document.createElement('button');
+      ban.type = 'button';
+      ban.className = 'link ban';
+      ban.textContent = 'ban';
+      ban.addEventListener('click', () => moderateUser('ban', sender.UserId));
+      element.append(kick, timeout, ban);
     }
   }
   const meta = document.createElement('span');
@@ -257,7 +296,13 @@ function onFrame(frame) {
         element.append(content);
       }
     } else if (frame.EventName === 'aws:DISCONNECT_USER') {
-      addSystemLine(`${attributes.UserId} was disconnected by a moderator${attributes.Reason ? `: ${attributes.Reason}` : ''}`);
+      addSystemLine(`${nameOf(attributes.UserId)} was disconnected by a moderator${attributes.Reason ? `: ${attributes.Reason}` : ''}`);
+    } else if (frame.EventName === 'app:moderation') {
+      // The escalation function's announcement of a step: action, userId, reason, until.
+      const what = attributes.action === 'timeout_user'
+        ? `was timed out until ${attributes.until}`
+        : attributes.action === 'ban_user' ? 'was banned' : attributes.action;
+      addSystemLine(`${nameOf(attributes.userId)} ${what}${attributes.reason ? ` (${attributes.reason})` : ''}`, 'moderation');
     } else {
       addSystemLine(`Event ${frame.EventName}`);
     }
@@ -271,6 +316,51 @@ async function moderate(action, messageId, userId) {
   } else {
     await apiPost(`/rooms/${room}/users/${encodeURIComponent(userId)}/disconnect`, { reason: 'Disconnected by a moderator' });
   }
+}
+
+// Ban, time out or unban `userId` in the joined room through the moderation API, with the
+// duration and reason of the moderation panel; the outcome, or the API's error, goes under it.
+async function moderateUser(action, userId) {
+  const status = $('mod-status');
+  const name = nameOf(userId);
+  if (!state.room) {
+    status.textContent = 'Join a room first.';
+    status.dataset.state = 'error';
+    return;
+  }
+  const body = {};
+  const reason = $('mod-reason').value.trim();
+  if (reason) body.reason = reason;
+  if (action === 'timeout') {
+    const seconds = Number($('mod-duration').value);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 1209600) {
+      status.textContent = 'Duration: whole seconds from 1 to 1209600 (14 days).';
+      status.dataset.state = 'error';
+      return;
+    }
+    body.durationSeconds = seconds;
+  }
+  const room = encodeURIComponent(state.room.id);
+  const { response, payload } = await apiPost(`/rooms/${room}/users/${encodeURIComponent(userId)}/${action}`, body);
+  if (!response.ok) {
+    status.textContent = `Could not ${action === 'timeout' ? 'time out' : action} ${name}: ${describeError(response, payload)}`;
+    status.dataset.state = 'error';
+    return;
+  }
+  const ban = payload && payload.ban;
+  status.textContent = action === 'unban'
+    ? `${name} may chat again.`
+    : `${name} is ${ban && ban.expiresAt ? `timed out until ${ban.expiresAt}` : 'banned until a moderator lifts the ban'}.`;
+  status.dataset.state = 'done';
+}
+
+function selectedUser() {
+  const userId = $('mod-user').value;
+  if (!userId) {
+    $('mod-status').textContent = 'Choose a user: anyone whose message this page has seen.';
+    $('mod-status').dataset.state = 'error';
+  }
+  return userId;
 }
 
 function send(event) {
@@ -287,6 +377,12 @@ function send(event) {
 $('sign-in').addEventListener('click', () => signIn().catch((e) => logRequest('POST', '/token', 'failed', String(e))));
 $('join').addEventListener('click', () => join().catch((e) => logRequest('POST', 'tokens', 'failed', String(e))));
 $('composer').addEventListener('submit', send);
+for (const action of ['timeout', 'ban', 'unban']) {
+  $(`mod-${action}`).addEventListener('click', () => {
+    const userId = selectedUser();
+    if (userId) moderateUser(action, userId).catch((e) => logRequest('POST', action, 'failed', String(e)));
+  });
+}
 loadSetup().catch((e) => {
   $('signed-in').textContent = `Could not load the setup: ${e}`;
 });
