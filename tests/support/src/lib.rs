@@ -135,8 +135,8 @@ pub const DYNAMODB_URL_VARIABLE: &str = "TOOLKIT_TEST_DYNAMODB_URL";
 pub fn dynamodb_url() -> String {
     std::env::var(DYNAMODB_URL_VARIABLE).unwrap_or_else(|_| {
         panic!(
-            "{DYNAMODB_URL_VARIABLE} is not set: run scripts/test-all, which starts moto_server on \
-             loopback, or start `.venv/bin/moto_server -H 127.0.0.1 -p 5999` and export \
+            "{DYNAMODB_URL_VARIABLE} is not set: run scripts/test-all, which starts moto on loopback, \
+             or start `.venv/bin/python scripts/state-server -p 5999` and export \
              {DYNAMODB_URL_VARIABLE}=http://127.0.0.1:5999"
         )
     })
