@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Installs the pinned Python-packaged tools (cargo-lambda, cfn-lint, aws-sam-cli) into ./.venv.
 # Idempotent: a stamp file records the requirements it was built from, so a second run is instant.
+# Safe to run twice at once (.ci/run starts it in the background while the lints run, then
+# test-all calls it again): the second waits for the first's lock, then finds the stamp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 requirements=scripts/requirements-tools.txt
 stamp=.venv/.tools-stamp
-if [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; then
+installed() { [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; }
+if installed; then
+  exit 0
+fi
+
+mkdir -p .venv
+exec 9>.venv/.tools-lock
+flock 9
+if installed; then
   exit 0
 fi
 
