@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned Python-packaged tools (cargo-lambda, cfn-lint, aws-sam-cli) into ./.venv.
 # Idempotent: a stamp file records the requirements it was built from, so a second run is instant.
-# Safe to run twice at once (.ci/run starts it in the background while the lints run, then
-# test-all calls it again): the second waits for the first's lock, then finds the stamp.
+# Safe to run twice at once (test-all's background arm64 job calls it, and so does its lint step
+# in the foreground): the second waits for the first's lock, then finds the stamp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
