@@ -24,5 +24,7 @@ python=${PYTHON:-python3}
 command -v "$python" >/dev/null || { echo "tools.sh: $python not found; install Python 3.9+" >&2; exit 1; }
 echo "tools.sh: installing pinned tools into .venv (once)" >&2
 "$python" -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+# --no-compile: Python compiles the modules it imports on first use (and caches them); compiling
+# all of moto, cfn-lint, botocore and the SAM CLI ahead of time cost CPU the builds beside it need.
+.venv/bin/pip install --quiet --disable-pip-version-check --no-compile -r "$requirements"
 cp "$requirements" "$stamp"

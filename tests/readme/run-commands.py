@@ -38,6 +38,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,6 +207,7 @@ def run_document(name, blocks, workdir):
     script_path = workdir / f"{re.sub(r'[^A-Za-z0-9]+', '-', name)}.sh"
     script_path.write_text("\n".join(script) + "\n", encoding="utf-8")
     print(f"readme-commands: {name}: running {len(runnable)} block(s)", file=sys.stderr, flush=True)
+    started = time.monotonic()
     try:
         result = subprocess.run(["bash", str(script_path)], cwd=ROOT, env=clean_environment(),
                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -214,6 +216,9 @@ def run_document(name, blocks, workdir):
         extra = (result.stdout + result.stderr).strip()
     except subprocess.TimeoutExpired:
         status, extra = None, f"timed out after {TIMEOUT_SECONDS} s"
+    # How long the document's blocks took: a command that compiles in release shows here.
+    print(f"readme-commands: {name}: done in {time.monotonic() - started:.0f} s", file=sys.stderr,
+          flush=True)
     failures = []
     current = (workdir / "current").read_text().strip() if (workdir / "current").exists() else "?"
     for block, log in zip(runnable, logs):
