@@ -48,8 +48,10 @@ FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[^\s`]*)\s*
 COMMENT = re.compile(r"^\s*<!--\s*(?P<text>.*?)\s*-->\s*$")
 LINK = re.compile(r"\]\((?P<target>[^)#\s]+\.md)(?:#[^)]*)?\)")
 # What a process inherits: where the tools are, nothing about AWS or the stack.
+# CARGO_INCREMENTAL among them: a `cargo run` in a block must see the settings the test build
+# used (CI sets CARGO_INCREMENTAL=0), or Cargo builds the workspace's crates again (80 s).
 INHERITED = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TERM", "CARGO_HOME",
-             "RUSTUP_HOME", "CARGO_TARGET_DIR", "RUSTUP_TOOLCHAIN")
+             "RUSTUP_HOME", "CARGO_TARGET_DIR", "CARGO_INCREMENTAL", "RUSTUP_TOOLCHAIN")
 TIMEOUT_SECONDS = 45 * 60
 # The commands scripts/run-local prints follow this line, up to the next blank line.
 RUN_LOCAL_TRY = "Try, in another shell:"
