@@ -35,6 +35,11 @@
 //!
 //! The output has tokens separated by single spaces. Every output byte maps to the byte range
 //! of the original text it came from.
+//!
+//! Two shortcuts keep this cheap, and the tests check each against the plain pipeline: ASCII
+//! text is read as bytes, and words of letters only are written straight from them; and what a
+//! non-ASCII character becomes (steps 1–5) is remembered per thread, so a chat in one script
+//! looks each of its letters up in the Unicode tables once, not once per message.
 
 mod tables;
 
@@ -165,7 +170,7 @@ impl NormalisedText {
         self.has_bidi_control = false;
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_char(&mut self, c: char, start: u32, end: u32, run: u8) {
         if c.is_ascii() {
             // One byte: the common case, without the UTF-8 encoding loop.
@@ -264,14 +269,16 @@ struct OutChar {
     unit: u32,
 }
 
+/// A single-letter word waiting to learn whether it belongs to a run of single letters that is
+/// joined into one word (`f u c k`).
 #[derive(Debug, Clone, Copy)]
-struct Token {
-    /// Unit range.
-    unit_start: usize,
-    unit_end: usize,
-    /// OutChar range.
-    out_start: usize,
-    out_end: usize,
+struct PendingLetter {
+    /// The letter it stands for when joined (a leetspeak digit's letter).
+    letter: char,
+    /// Whether it is a real letter rather than a leetspeak digit.
+    is_letter: bool,
+    /// What it writes when it is not joined.
+    out: OutChar,
 }
 
 /// Reusable buffers for [`normalise_into`]; keep one per thread to avoid per-message
@@ -280,7 +287,8 @@ struct Token {
 pub struct NormaliserScratch {
     units: Vec<Unit>,
     outs: Vec<OutChar>,
-    tokens: Vec<Token>,
+    pending: Vec<PendingLetter>,
+    char_cache: Vec<CachedChar>,
 }
 
 /// Most separator characters allowed between joined single letters (`f . u` is fine,
@@ -299,10 +307,13 @@ pub(crate) fn normalise_into(
     out.clear();
     scratch.units.clear();
     scratch.outs.clear();
-    scratch.tokens.clear();
-    collect_units(text, &mut scratch.units, out);
-    build_tokens(fold, scratch, out);
-    emit(scratch, out);
+    scratch.pending.clear();
+    if text.is_ascii() {
+        normalise_ascii(text, scratch, out);
+    } else {
+        collect_units(text, &mut scratch.units, Some(&mut scratch.char_cache), out);
+        normalise_units(fold, scratch, out);
+    }
 }
 
 /// Normalises `text` into a fresh [`NormalisedText`] (convenient for tests and patterns).
@@ -315,30 +326,115 @@ pub fn normalise(text: &str) -> NormalisedText {
 
 // ---- stage A: characters to units -------------------------------------------------------
 
-fn collect_units(text: &str, units: &mut Vec<Unit>, out: &mut NormalisedText) {
+/// Stage A for text that is not all ASCII: every character becomes zero or more units.
+/// `cache` remembers what characters became, across messages; `None` (in tests) works every
+/// character out afresh.
+fn collect_units(
+    text: &str,
+    units: &mut Vec<Unit>,
+    mut cache: Option<&mut Vec<CachedChar>>,
+    out: &mut NormalisedText,
+) {
     units.reserve(text.len());
-    if text.is_ascii() {
-        // Fast path: no decoding, no Unicode tables.
-        for (index, byte) in text.bytes().enumerate() {
-            let start = u32::try_from(index).unwrap_or(u32::MAX);
-            push_ascii(units, char::from(byte), start, start.saturating_add(1));
-        }
-        return;
+    if let Some(cache) = cache.as_deref_mut()
+        && cache.is_empty()
+    {
+        cache.resize(CHAR_CACHE_SLOTS, CachedChar::EMPTY);
     }
     for (index, c) in text.char_indices() {
-        // Offsets fit in u32: messages are at most a few KB; clamp defensively.
-        let start = u32::try_from(index).unwrap_or(u32::MAX);
-        let end = u32::try_from(index + c.len_utf8()).unwrap_or(u32::MAX);
+        let start = offset(index);
+        let end = offset(index + c.len_utf8());
         if c.is_ascii() {
             push_ascii(units, c, start, end);
-        } else if is_default_ignorable(c) {
+            continue;
+        }
+        let slot = cache_slot(c);
+        if let Some(cached) = cache
+            .as_deref()
+            .and_then(|cache| cache.get(slot))
+            .filter(|cached| cached.c == c)
+        {
+            for &(ch, alt, kind) in &cached.units[..usize::from(cached.count)] {
+                units.push(Unit {
+                    ch,
+                    alt,
+                    start,
+                    end,
+                    kind,
+                });
+            }
+            continue;
+        }
+        if is_default_ignorable(c) {
             if is_bidi_reordering_control(c) {
                 out.has_bidi_control = true;
             }
-        } else {
-            decompose_compatible(c, |d| push_decomposed(units, d, start, end));
+            continue;
+        }
+        let first = units.len();
+        let mut sink = CharUnits {
+            units: &mut *units,
+            first,
+            start,
+            end,
+            read_context: false,
+        };
+        decompose_compatible(c, |d| sink.push_decomposed(d));
+        // What a character becomes depends only on the character, unless a combining mark was
+        // judged by the letter before it (then it is not remembered).
+        let read_context = sink.read_context;
+        if let Some(made) = units.get(first..)
+            && !read_context
+            && made.len() <= MAX_CACHED_UNITS
+            && let Some(cached) = cache.as_deref_mut().and_then(|cache| cache.get_mut(slot))
+        {
+            *cached = CachedChar::EMPTY;
+            cached.c = c;
+            cached.count = made.len() as u8;
+            for (entry, unit) in cached.units.iter_mut().zip(made) {
+                *entry = (unit.ch, unit.alt, unit.kind);
+            }
         }
     }
+}
+
+/// Slots in the per-thread cache of what non-ASCII characters became (a chat in one script
+/// repeats a few dozen letters, each of which costs several Unicode table lookups).
+const CHAR_CACHE_SLOTS: usize = 512;
+/// Most units a remembered character may have become (decompositions are rarely longer).
+const MAX_CACHED_UNITS: usize = 3;
+
+/// A non-ASCII character and the units it became (without their offsets).
+#[derive(Debug, Clone, Copy)]
+struct CachedChar {
+    /// The character; ASCII (never looked up) in an empty slot.
+    c: char,
+    count: u8,
+    units: [(char, char, UnitKind); MAX_CACHED_UNITS],
+}
+
+impl CachedChar {
+    const EMPTY: CachedChar = CachedChar {
+        c: '\0',
+        count: 0,
+        units: [('\0', '\0', UnitKind::Separator); MAX_CACHED_UNITS],
+    };
+}
+
+/// The cache slot of a character (Fibonacci hashing of the code point).
+fn cache_slot(c: char) -> usize {
+    (u32::from(c).wrapping_mul(0x9E37_79B9) >> (32 - CHAR_CACHE_SLOTS.trailing_zeros())) as usize
+}
+
+/// Collects the units of one character of the original text (`start..end`), noting whether a
+/// combining mark was judged by a unit of an earlier character.
+struct CharUnits<'a> {
+    units: &'a mut Vec<Unit>,
+    /// Index of this character's first unit.
+    first: usize,
+    start: u32,
+    end: u32,
+    read_context: bool,
 }
 
 #[inline]
@@ -356,7 +452,7 @@ fn push_ascii(units: &mut Vec<Unit>, c: char, start: u32, end: u32) {
 /// What an ASCII character is to the normaliser: its lower-case form (a space for separators)
 /// and its kind.
 #[inline]
-fn classify_ascii(c: char) -> (char, UnitKind) {
+const fn classify_ascii(c: char) -> (char, UnitKind) {
     match c {
         'a'..='z' => (c, UnitKind::Latin),
         'A'..='Z' => (c.to_ascii_lowercase(), UnitKind::Latin),
@@ -370,96 +466,101 @@ fn classify_ascii(c: char) -> (char, UnitKind) {
     }
 }
 
-fn push_decomposed(units: &mut Vec<Unit>, d: char, start: u32, end: u32) {
-    if d.is_ascii() {
-        push_ascii(units, d, start, end);
-        return;
-    }
-    if is_default_ignorable(d) {
-        return;
-    }
-    if is_combining_mark(d) {
-        push_mark(units, d, start, end);
-        return;
-    }
-    match tables::special_case_fold(d) {
-        Some(folded) => {
-            for f in folded.chars() {
-                push_folded(units, f, start, end);
+impl CharUnits<'_> {
+    fn push_decomposed(&mut self, d: char) {
+        if d.is_ascii() {
+            push_ascii(self.units, d, self.start, self.end);
+            return;
+        }
+        if is_default_ignorable(d) {
+            return;
+        }
+        if is_combining_mark(d) {
+            self.push_mark(d);
+            return;
+        }
+        match tables::special_case_fold(d) {
+            Some(folded) => {
+                for f in folded.chars() {
+                    self.push_folded(f);
+                }
+            }
+            None => {
+                for f in d.to_lowercase() {
+                    self.push_folded(f);
+                }
             }
         }
-        None => {
-            for f in d.to_lowercase() {
-                push_folded(units, f, start, end);
-            }
-        }
     }
-}
 
-fn push_mark(units: &mut Vec<Unit>, mark: char, start: u32, end: u32) {
-    // Marks are kept only on letters of scripts where they carry meaning.
-    if let Some(last) = units.last()
-        && last.kind == UnitKind::OtherLetter
-        && !tables::has_diacritic_marks(last.ch)
-    {
+    fn push_mark(&mut self, mark: char) {
+        // Marks are kept only on letters of scripts where they carry meaning.
+        self.read_context |= self.units.len() == self.first;
+        let (start, end) = (self.start, self.end);
+        if let Some(last) = self.units.last()
+            && last.kind == UnitKind::OtherLetter
+            && !tables::has_diacritic_marks(last.ch)
+        {
+            self.units.push(Unit {
+                ch: mark,
+                alt: mark,
+                start,
+                end,
+                kind: UnitKind::OtherLetter,
+            });
+        }
+    }
+
+    fn push_folded(&mut self, f: char) {
+        let (units, start, end) = (&mut *self.units, self.start, self.end);
+        if f.is_ascii() {
+            push_ascii(units, f, start, end);
+            return;
+        }
+        if is_combining_mark(f) {
+            self.push_mark(f);
+            return;
+        }
+        if let Some(latin) = tables::latin_lookalike(f) {
+            push_ascii(units, latin, start, end);
+            return;
+        }
+        let (alt, kind) = if let Some(latin) = tables::script_confusable(f) {
+            (latin, UnitKind::Lookalike)
+        } else if matches!(f, '\u{2019}' | '\u{02BC}' | '\u{2018}' | '\u{02B9}') {
+            (f, UnitKind::Apostrophe)
+        } else if matches!(f, '¢' | '€' | '¥' | '§') {
+            (f, UnitKind::Leet)
+        } else if f == '¡' {
+            (f, UnitKind::LeetInternal)
+        } else if tables::is_word_char(f) {
+            if tables::is_latin_letter(f) {
+                (f, UnitKind::Latin)
+            } else {
+                (f, UnitKind::OtherLetter)
+            }
+        } else if matches!(f as u32, 0x2600..=0x27BF | 0x1F300..=0x1FAFF) {
+            // Emoji and dingbats inside a word (`f🤬ck`) are self-censoring masks; between words
+            // they separate like punctuation.
+            (f, UnitKind::Mask)
+        } else if matches!(f, '\u{2028}' | '\u{2029}' | '\u{0085}') {
+            (' ', UnitKind::LineBreak)
+        } else {
+            (' ', UnitKind::Separator)
+        };
+        let ch = if kind == UnitKind::Separator || kind == UnitKind::LineBreak {
+            ' '
+        } else {
+            f
+        };
         units.push(Unit {
-            ch: mark,
-            alt: mark,
+            ch,
+            alt,
             start,
             end,
-            kind: UnitKind::OtherLetter,
+            kind,
         });
     }
-}
-
-fn push_folded(units: &mut Vec<Unit>, f: char, start: u32, end: u32) {
-    if f.is_ascii() {
-        push_ascii(units, f, start, end);
-        return;
-    }
-    if is_combining_mark(f) {
-        push_mark(units, f, start, end);
-        return;
-    }
-    if let Some(latin) = tables::latin_lookalike(f) {
-        push_ascii(units, latin, start, end);
-        return;
-    }
-    let (alt, kind) = if let Some(latin) = tables::script_confusable(f) {
-        (latin, UnitKind::Lookalike)
-    } else if matches!(f, '\u{2019}' | '\u{02BC}' | '\u{2018}' | '\u{02B9}') {
-        (f, UnitKind::Apostrophe)
-    } else if matches!(f, '¢' | '€' | '¥' | '§') {
-        (f, UnitKind::Leet)
-    } else if f == '¡' {
-        (f, UnitKind::LeetInternal)
-    } else if tables::is_word_char(f) {
-        if tables::is_latin_letter(f) {
-            (f, UnitKind::Latin)
-        } else {
-            (f, UnitKind::OtherLetter)
-        }
-    } else if matches!(f as u32, 0x2600..=0x27BF | 0x1F300..=0x1FAFF) {
-        // Emoji and dingbats inside a word (`f🤬ck`) are self-censoring masks; between words
-        // they separate like punctuation.
-        (f, UnitKind::Mask)
-    } else if matches!(f, '\u{2028}' | '\u{2029}' | '\u{0085}') {
-        (' ', UnitKind::LineBreak)
-    } else {
-        (' ', UnitKind::Separator)
-    };
-    let ch = if kind == UnitKind::Separator || kind == UnitKind::LineBreak {
-        ' '
-    } else {
-        f
-    };
-    units.push(Unit {
-        ch,
-        alt,
-        start,
-        end,
-        kind,
-    });
 }
 
 // ---- stage B: units to tokens -----------------------------------------------------------
@@ -481,8 +582,22 @@ fn leet_letter(c: char) -> Option<char> {
     })
 }
 
-fn build_tokens(fold: ScriptFold, scratch: &mut NormaliserScratch, out: &mut NormalisedText) {
-    let units = &scratch.units;
+/// Stages B and C for text of any script: each token of `scratch.units` (a run of
+/// non-separators) is decoded and written as it is found.
+fn normalise_units(fold: ScriptFold, scratch: &mut NormaliserScratch, out: &mut NormalisedText) {
+    let NormaliserScratch {
+        units,
+        outs,
+        pending,
+        ..
+    } = scratch;
+    let units: &[Unit] = units;
+    let joinable = |previous_end: usize, next_start: usize| {
+        units.get(previous_end..next_start).is_some_and(|gap| {
+            gap.len() <= MAX_JOIN_GAP && gap.iter().all(|u| u.kind != UnitKind::LineBreak)
+        })
+    };
+    let mut emitter = Emitter::new(std::mem::take(pending));
     let n = units.len();
     let mut i = 0;
     while i < n {
@@ -491,52 +606,114 @@ fn build_tokens(fold: ScriptFold, scratch: &mut NormaliserScratch, out: &mut Nor
             continue;
         }
         let unit_start = i;
+        let mut plain = true;
         while i < n && !units[i].kind.is_separator() {
+            plain &= matches!(units[i].kind, UnitKind::Latin | UnitKind::OtherLetter);
             i += 1;
         }
-        let out_start = scratch.outs.len();
-        decode_token(
-            &units[unit_start..i],
-            unit_start,
-            fold,
-            &mut scratch.outs,
-            &mut out.masked_text,
-            &mut out.masked_tokens,
-            &mut out.has_pure_lookalike_token,
-            &mut out.has_alternate_lookalike,
-        );
-        // Mask symbols and edge symbols split a token into words (`f*u*c*k` → f, u, c, k), which
-        // single-letter joining then treats like any other words.
-        let out_end = scratch.outs.len();
-        let mut segment_start = out_start;
-        for position in out_start..=out_end {
-            let at_split = position == out_end || scratch.outs[position].kind == OutKind::Split;
-            if !at_split {
-                continue;
-            }
-            if position > segment_start {
-                scratch.tokens.push(Token {
-                    unit_start: scratch.outs[segment_start].unit as usize,
-                    unit_end: scratch.outs[position - 1].unit as usize + 1,
-                    out_start: segment_start,
-                    out_end: position,
-                });
-            }
-            segment_start = position + 1;
+        let token = &units[unit_start..i];
+        if plain {
+            // Only Latin and other letters (most words): each is itself, nothing is masked.
+            emitter.letters(out, token, unit_start, &joinable);
+            continue;
         }
+        outs.clear();
+        decode_token(token, unit_start, fold, outs, out);
+        emitter.decoded(out, outs, &joinable);
     }
+    emitter.finish(out);
+    *pending = emitter.into_pending();
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Stages A to C for ASCII text: bytes are units, one each, so plain words (letters only, the
+/// common case) are written straight from the bytes and only other tokens are decoded.
+fn normalise_ascii(text: &str, scratch: &mut NormaliserScratch, out: &mut NormalisedText) {
+    let bytes = text.as_bytes();
+    let NormaliserScratch {
+        units,
+        outs,
+        pending,
+        ..
+    } = scratch;
+    let joinable = |previous_end: usize, next_start: usize| {
+        bytes.get(previous_end..next_start).is_some_and(|gap| {
+            gap.len() <= MAX_JOIN_GAP
+                && gap
+                    .iter()
+                    .all(|&b| ASCII_CLASSES[usize::from(b)] & LINE_BREAK == 0)
+        })
+    };
+    let is_separator = |b: u8| ASCII_CLASSES[usize::from(b)] & SEPARATOR != 0;
+    let mut emitter = Emitter::new(std::mem::take(pending));
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        if is_separator(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut plain = true;
+        while i < n && !is_separator(bytes[i]) {
+            plain &= ASCII_CLASSES[usize::from(bytes[i])] & LETTER != 0;
+            i += 1;
+        }
+        if plain {
+            emitter.ascii_letters(out, &text[start..i], start, &joinable);
+            continue;
+        }
+        let token = &bytes[start..i];
+        units.clear();
+        for (k, &byte) in token.iter().enumerate() {
+            let at = offset(start + k);
+            push_ascii(units, char::from(byte), at, at.saturating_add(1));
+        }
+        outs.clear();
+        decode_token(units, start, ScriptFold::MixedTokens, outs, out);
+        emitter.decoded(out, outs, &joinable);
+    }
+    emitter.finish(out);
+    *pending = emitter.into_pending();
+}
+
+/// A byte offset as stored in the offset map (messages are at most a few KB; clamped
+/// defensively).
+fn offset(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+/// [`ASCII_CLASSES`] bit: a separator or line break (ends a token).
+const SEPARATOR: u8 = 1;
+/// [`ASCII_CLASSES`] bit: a line break.
+const LINE_BREAK: u8 = 2;
+/// [`ASCII_CLASSES`] bit: an ASCII letter.
+const LETTER: u8 = 4;
+
+/// What [`classify_ascii`] makes of every byte, as bits (non-ASCII bytes never reach the ASCII
+/// path).
+const ASCII_CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        classes[byte] = match classify_ascii(byte as u8 as char).1 {
+            UnitKind::Separator => SEPARATOR,
+            UnitKind::LineBreak => SEPARATOR | LINE_BREAK,
+            UnitKind::Latin => LETTER,
+            _ => 0,
+        };
+        byte += 1;
+    }
+    classes
+};
+/// Decodes one token that is not letters only (leetspeak, masks, apostrophes, look-alikes)
+/// into `outs`; tokens with mask symbols are also recorded in `out`'s masked tokens.
+/// `first_unit` is the index of the token's first unit.
 fn decode_token(
     token: &[Unit],
     first_unit: usize,
     fold: ScriptFold,
     outs: &mut Vec<OutChar>,
-    masked_text: &mut String,
-    masked_tokens: &mut Vec<MaskedToken>,
-    has_pure_lookalike_token: &mut bool,
-    has_alternate_lookalike: &mut bool,
+    out: &mut NormalisedText,
 ) {
     let mut letters = 0usize;
     let mut latin_context = 0usize;
@@ -572,20 +749,9 @@ fn decode_token(
             last_letter = index;
         }
     }
-    if letters == token.len() && lookalikes == 0 {
-        // Only Latin and other letters (most words): each is itself, nothing is masked.
-        outs.extend(token.iter().enumerate().map(|(index, unit)| OutChar {
-            ch: unit.ch,
-            start: unit.start,
-            end: unit.end,
-            kind: OutKind::Letter,
-            unit: u32::try_from(first_unit + index).unwrap_or(u32::MAX),
-        }));
-        return;
-    }
     let fold_lookalikes = fold != ScriptFold::MixedTokens || (lookalikes > 0 && latin_context > 0);
     if lookalikes > 0 && latin_context == 0 && others == 0 {
-        *has_pure_lookalike_token = true;
+        out.has_pure_lookalike_token = true;
     }
     let decode_digits = letters > digits;
     let internal = |index: usize| first_letter < index && index < last_letter;
@@ -596,7 +762,7 @@ fn decode_token(
             .enumerate()
             .any(|(index, unit)| unit.ch == '@' && internal(index));
     let masked = (masks > 0 || at_inside) && letters >= 2;
-    let masked_start = masked_text.len();
+    let masked_start = out.masked_text.len();
 
     for (index, unit) in token.iter().enumerate() {
         let (ch, kind) = match unit.kind {
@@ -604,7 +770,7 @@ fn decode_token(
             UnitKind::Lookalike => {
                 let alternate = tables::script_confusable_alternate(unit.ch);
                 // Only tokens that could spell a Latin term (no other non-Latin letters).
-                *has_alternate_lookalike |= alternate.is_some() && others == 0;
+                out.has_alternate_lookalike |= alternate.is_some() && others == 0;
                 if fold == ScriptFold::EverywhereAlternate {
                     (alternate.unwrap_or(unit.alt), OutKind::Letter)
                 } else if fold_lookalikes {
@@ -646,10 +812,10 @@ fn decode_token(
         };
         if masked {
             match unit.kind {
-                UnitKind::Mask => masked_text.push('*'),
-                UnitKind::Leet if unit.ch == '@' && internal(index) => masked_text.push('*'),
-                _ if kind == OutKind::Split => masked_text.push(' '),
-                _ => masked_text.push(ch),
+                UnitKind::Mask => out.masked_text.push('*'),
+                UnitKind::Leet if unit.ch == '@' && internal(index) => out.masked_text.push('*'),
+                _ if kind == OutKind::Split => out.masked_text.push(' '),
+                _ => out.masked_text.push(ch),
             }
         }
         outs.push(OutChar {
@@ -657,13 +823,13 @@ fn decode_token(
             start: unit.start,
             end: unit.end,
             kind,
-            unit: u32::try_from(first_unit + index).unwrap_or(u32::MAX),
+            unit: offset(first_unit + index),
         });
     }
     if masked && let (Some(first), Some(last)) = (token.first(), token.last()) {
-        masked_tokens.push(MaskedToken {
-            text_start: u32::try_from(masked_start).unwrap_or(u32::MAX),
-            text_end: u32::try_from(masked_text.len()).unwrap_or(u32::MAX),
+        out.masked_tokens.push(MaskedToken {
+            text_start: offset(masked_start),
+            text_end: offset(out.masked_text.len()),
             orig_start: first.start,
             orig_end: last.end,
         });
@@ -684,115 +850,366 @@ fn ends_with_contraction(rest: &[Unit]) -> bool {
 
 // ---- stage C: join single letters, collapse repeats, write the output ---------------------
 
-/// If the token is a single letter (or a single leet digit), the character it stands for.
-fn single_letter(outs: &[OutChar], token: &Token) -> Option<(char, bool)> {
-    if token.out_end != token.out_start + 1 {
-        return None;
-    }
-    let only = outs[token.out_start];
-    match only.kind {
-        OutKind::Letter => Some((only.ch, true)),
-        OutKind::Digit => leet_letter(only.ch).map(|l| (l, false)),
-        OutKind::Split => None,
-    }
+/// If the word is a single letter (or a single leetspeak digit), what [`Emitter::single`] takes.
+fn single_letter(only: OutChar) -> Option<PendingLetter> {
+    let (letter, is_letter) = match only.kind {
+        OutKind::Letter => (only.ch, true),
+        OutKind::Digit => (leet_letter(only.ch)?, false),
+        OutKind::Split => return None,
+    };
+    Some(PendingLetter {
+        letter,
+        is_letter,
+        out: only,
+    })
 }
 
-fn joinable_gap(units: &[Unit], previous: &Token, next: &Token) -> bool {
-    let gap = units
-        .get(previous.unit_end..next.unit_start)
-        .unwrap_or_default();
-    gap.len() <= MAX_JOIN_GAP && gap.iter().all(|u| u.kind != UnitKind::LineBreak)
+/// What [`Emitter::write_word`] takes for one decoded character of a word (never a split).
+fn written(o: OutChar) -> (char, u32, u32, bool) {
+    (o.ch, o.start, o.end, o.kind == OutKind::Letter)
 }
 
-struct Writer<'a> {
-    out: &'a mut NormalisedText,
+/// Writes words into a [`NormalisedText`]: single spaces between words, runs of one repeated
+/// letter collapsed, and runs of single-letter words on one line joined (`f u c k`).
+///
+/// Words arrive in order. A single-letter word waits in `pending` until the next word shows
+/// whether the run of single letters it belongs to is long enough to join.
+struct Emitter {
+    pending: Vec<PendingLetter>,
     pending_space: bool,
     last_end: u32,
-    last_letter: Option<char>,
-    last_char_start_byte: usize,
 }
 
-impl Writer<'_> {
+impl Emitter {
+    fn new(mut pending: Vec<PendingLetter>) -> Self {
+        pending.clear();
+        Emitter {
+            pending,
+            pending_space: false,
+            last_end: 0,
+        }
+    }
+
+    /// The pending buffer, for reuse by the next message.
+    fn into_pending(self) -> Vec<PendingLetter> {
+        self.pending
+    }
+
+    /// Ends the current word.
     fn split(&mut self) {
         self.pending_space = true;
-        self.last_letter = None;
     }
 
-    fn push(&mut self, c: char, start: u32, end: u32, is_letter: bool) {
-        if self.pending_space && !self.out.text.is_empty() {
+    /// The space before a word's first character, if a word came before.
+    #[inline]
+    fn begin_char(&mut self, out: &mut NormalisedText, start: u32) {
+        if self.pending_space && !out.text.is_empty() {
             let space_end = start.max(self.last_end);
-            self.out.push_char(' ', self.last_end, space_end, 1);
+            out.push_char(' ', self.last_end, space_end, 1);
         }
         self.pending_space = false;
-        if is_letter && self.last_letter == Some(c) {
-            let from = self.last_char_start_byte;
-            for byte in from..self.out.text.len() {
-                self.out.ends[byte] = end;
-                self.out.runs[byte] = self.out.runs[byte].saturating_add(1);
+    }
+
+    /// Writes one word: `(character, start, end, is_letter)` for each of its characters, in
+    /// order, with offsets into the original text. A letter repeating the letter before it
+    /// lengthens that letter's run instead of being written again (`fuuuck`); other characters
+    /// (digits) never collapse.
+    #[inline]
+    fn write_word(
+        &mut self,
+        out: &mut NormalisedText,
+        chars: impl IntoIterator<Item = (char, u32, u32, bool)>,
+    ) {
+        let mut first = true;
+        let mut previous = None;
+        let mut previous_byte = 0;
+        for (c, start, end, is_letter) in chars {
+            if first {
+                self.begin_char(out, start);
+                first = false;
             }
+            self.last_end = end;
+            if is_letter && previous == Some(c) {
+                for byte in previous_byte..out.text.len() {
+                    out.ends[byte] = end;
+                    out.runs[byte] = out.runs[byte].saturating_add(1);
+                }
+                continue;
+            }
+            previous = is_letter.then_some(c);
+            previous_byte = out.text.len();
+            out.push_char(c, start, end, 1);
+        }
+        self.split();
+    }
+
+    /// A single-letter word: joins the pending run if the gap before it allows (`joinable`
+    /// says whether the units between the two are few and on one line), else starts a new run.
+    fn single(
+        &mut self,
+        out: &mut NormalisedText,
+        letter: PendingLetter,
+        joinable: &impl Fn(usize, usize) -> bool,
+    ) {
+        if let Some(last) = self.pending.last()
+            && !joinable(last.out.unit as usize + 1, letter.out.unit as usize)
+        {
+            self.flush(out);
+        }
+        self.pending.push(letter);
+    }
+
+    /// Writes the pending run of single letters: joined into one word if it has at least
+    /// [`MIN_JOIN_RUN`] of them, two of them real letters; otherwise each as its own word.
+    #[inline]
+    fn flush(&mut self, out: &mut NormalisedText) {
+        if !self.pending.is_empty() {
+            self.write_pending(out);
+        }
+    }
+
+    fn write_pending(&mut self, out: &mut NormalisedText) {
+        let pending = std::mem::take(&mut self.pending);
+        let real_letters = pending.iter().filter(|p| p.is_letter).count();
+        if pending.len() >= MIN_JOIN_RUN && real_letters >= 2 {
+            let joined = pending
+                .iter()
+                .map(|p| (p.letter, p.out.start, p.out.end, true));
+            self.write_word(out, joined);
         } else {
-            self.last_char_start_byte = self.out.text.len();
-            self.out.push_char(c, start, end, 1);
-            self.last_letter = if is_letter { Some(c) } else { None };
+            for p in &pending {
+                self.write_word(out, [written(p.out)]);
+            }
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
+
+    /// A word that is not a single letter: ends the pending run, then is written as it is.
+    fn word(&mut self, out: &mut NormalisedText, outs: &[OutChar]) {
+        self.flush(out);
+        self.write_word(out, outs.iter().map(|&o| written(o)));
+    }
+
+    /// A decoded token: mask symbols and edge symbols (`Split`) divide it into words
+    /// (`f*u*c*k` → f, u, c, k), which single-letter joining then treats like any other words.
+    fn decoded(
+        &mut self,
+        out: &mut NormalisedText,
+        outs: &[OutChar],
+        joinable: &impl Fn(usize, usize) -> bool,
+    ) {
+        for word in outs.split(|o| o.kind == OutKind::Split) {
+            match word {
+                [] => {}
+                [only] => match single_letter(*only) {
+                    Some(letter) => self.single(out, letter, joinable),
+                    None => self.word(out, word),
+                },
+                _ => self.word(out, word),
+            }
+        }
+    }
+
+    /// A token of letters only (`first_unit` is the index of its first unit).
+    fn letters(
+        &mut self,
+        out: &mut NormalisedText,
+        token: &[Unit],
+        first_unit: usize,
+        joinable: &impl Fn(usize, usize) -> bool,
+    ) {
+        let to_out = |index: usize, unit: &Unit| OutChar {
+            ch: unit.ch,
+            start: unit.start,
+            end: unit.end,
+            kind: OutKind::Letter,
+            unit: offset(first_unit + index),
+        };
+        if let [only] = token {
+            let only = to_out(0, only);
+            self.single(
+                out,
+                PendingLetter {
+                    letter: only.ch,
+                    is_letter: true,
+                    out: only,
+                },
+                joinable,
+            );
+            return;
+        }
+        self.flush(out);
+        let letters = token
+            .iter()
+            .map(|unit| (unit.ch, unit.start, unit.end, true));
+        self.write_word(out, letters);
+    }
+
+    /// A token of ASCII letters only, the message's bytes `start..start + word.len()`: what
+    /// [`Emitter::letters`] does, without building units.
+    fn ascii_letters(
+        &mut self,
+        out: &mut NormalisedText,
+        word: &str,
+        start: usize,
+        joinable: &impl Fn(usize, usize) -> bool,
+    ) {
+        let first = offset(start);
+        let token = word.as_bytes();
+        if let [only] = token {
+            let letter = char::from(only.to_ascii_lowercase());
+            self.single(
+                out,
+                PendingLetter {
+                    letter,
+                    is_letter: true,
+                    out: OutChar {
+                        ch: letter,
+                        start: first,
+                        end: first.saturating_add(1),
+                        kind: OutKind::Letter,
+                        unit: first,
+                    },
+                },
+                joinable,
+            );
+            return;
+        }
+        self.flush(out);
+        self.begin_char(out, first);
+        let len = offset(token.len());
+        let end = first.saturating_add(len);
+        if !token
+            .windows(2)
+            .any(|pair| (pair[0] ^ pair[1]) & !0x20 == 0)
+        {
+            // No letter repeats (most words): the lower-cased bytes, one span each, at once.
+            out.text.extend(
+                token
+                    .iter()
+                    .map(|byte| char::from(byte.to_ascii_lowercase())),
+            );
+            let at = |k: usize| first.wrapping_add(k as u32);
+            out.starts.extend((0..token.len()).map(at));
+            out.ends.extend((1..=token.len()).map(at));
+            out.runs.extend(std::iter::repeat_n(1, token.len()));
+        } else {
+            // Collapse runs of one letter as `push` does, on bytes: a word starts after a
+            // split, so no letter before it repeats.
+            let mut last = 0u8;
+            let mut at = first;
+            for &byte in token {
+                let letter = byte.to_ascii_lowercase();
+                let next = at.saturating_add(1);
+                if letter == last {
+                    if let Some(last_end) = out.ends.last_mut() {
+                        *last_end = next;
+                    }
+                    if let Some(run) = out.runs.last_mut() {
+                        *run = run.saturating_add(1);
+                    }
+                } else {
+                    out.text.push(char::from(letter));
+                    out.starts.push(at);
+                    out.ends.push(next);
+                    out.runs.push(1);
+                    last = letter;
+                }
+                at = next;
+            }
         }
         self.last_end = end;
+        self.split();
     }
-}
 
-fn emit(scratch: &NormaliserScratch, out: &mut NormalisedText) {
-    let tokens = &scratch.tokens;
-    let outs = &scratch.outs;
-    let units = &scratch.units;
-    let mut writer = Writer {
-        out,
-        pending_space: false,
-        last_end: 0,
-        last_letter: None,
-        last_char_start_byte: 0,
-    };
-    let mut t = 0;
-    while t < tokens.len() {
-        // Find a run of single-letter tokens with short gaps between them.
-        let mut run_end = t;
-        let mut real_letters = 0;
-        while run_end < tokens.len() {
-            let Some((_, is_letter)) = single_letter(outs, &tokens[run_end]) else {
-                break;
-            };
-            if run_end > t && !joinable_gap(units, &tokens[run_end - 1], &tokens[run_end]) {
-                break;
-            }
-            real_letters += usize::from(is_letter);
-            run_end += 1;
-        }
-        let run_len = run_end - t;
-        if run_len >= MIN_JOIN_RUN && real_letters >= 2 {
-            for token in &tokens[t..run_end] {
-                if let Some((c, _)) = single_letter(outs, token) {
-                    let o = outs[token.out_start];
-                    writer.push(c, o.start, o.end, true);
-                }
-            }
-            writer.split();
-            t = run_end;
-            continue;
-        }
-        let token = &tokens[t];
-        for o in &outs[token.out_start..token.out_end] {
-            match o.kind {
-                OutKind::Split => writer.split(),
-                OutKind::Letter => writer.push(o.ch, o.start, o.end, true),
-                OutKind::Digit => writer.push(o.ch, o.start, o.end, false),
-            }
-        }
-        writer.split();
-        t += 1;
+    /// Writes whatever is still pending at the end of the text.
+    fn finish(&mut self, out: &mut NormalisedText) {
+        self.flush(out);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The reference: every character worked out afresh (no cache), every token through the
+    /// general path (no ASCII path).
+    fn normalise_reference(text: &str, fold: ScriptFold) -> NormalisedText {
+        let mut scratch = NormaliserScratch::default();
+        let mut out = NormalisedText::default();
+        collect_units(text, &mut scratch.units, None, &mut out);
+        normalise_units(fold, &mut scratch, &mut out);
+        out
+    }
+
+    thread_local! {
+        /// One scratch for every case, so the character cache carries what earlier cases left.
+        static SHARED: std::cell::RefCell<NormaliserScratch> = Default::default();
+    }
+
+    fn assert_same_as_reference(text: &str) {
+        for fold in [
+            ScriptFold::MixedTokens,
+            ScriptFold::Everywhere,
+            ScriptFold::EverywhereAlternate,
+        ] {
+            let expected = format!("{:?}", normalise_reference(text, fold));
+            let mut out = NormalisedText::default();
+            SHARED.with(|cell| normalise_into(text, fold, &mut cell.borrow_mut(), &mut out));
+            assert_eq!(format!("{out:?}"), expected, "{text:?} with {fold:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn the_ascii_path_writes_what_the_general_path_writes(
+            text in "[a-dA-D0-9$@!|+*#'` .,_\\-\n\r\t]{0,40}"
+        ) {
+            assert_same_as_reference(&text);
+        }
+
+        #[test]
+        fn remembered_characters_become_what_they_became_the_first_time(
+            text in "[a-cA-C0-9$@!|*#' .\n\u{200b}\u{0301}\u{0308}аоуеАΑαοςЁＦｕ🤬¢€¡\u{2019}\u{202e}éﬃǅ日]{0,40}"
+        ) {
+            assert_same_as_reference(&text);
+        }
+
+        #[test]
+        fn any_text_normalises_as_the_reference_does(text in "\\PC{0,30}") {
+            assert_same_as_reference(&text);
+        }
+    }
+
+    #[test]
+    fn single_letter_runs_join_alike_on_both_paths() {
+        for text in [
+            "f u c k",
+            "f.u.c.k",
+            "f  u   c k",
+            "I think a b c",
+            "f*u*c*k",
+            "f@ck",
+            "sh1t",
+            "5hit",
+            "don't",
+            "who're",
+            "1 2 3",
+            "f 4 g g",
+            "x\ny\nz",
+            "fuuuck",
+            "@$$",
+            "f*ck u b i t c h",
+            "é t é",
+            "f ü c k",
+        ] {
+            assert_same_as_reference(text);
+        }
+    }
 
     fn norm(text: &str) -> String {
         normalise(text).as_str().to_string()
