@@ -107,52 +107,22 @@ impl CompiledProfile {
         {
             return;
         }
-        let mut code_points = 0u32;
-        let mut letters = 0u32;
-        let mut capitals = 0u32;
-        let mut previous = None;
-        let mut run = 0u32;
-        let mut run_start = 0usize;
-        let mut longest = (0u32, 0usize, 0usize);
-        for (index, c) in content.char_indices() {
-            code_points += 1;
-            if Some(c) == previous {
-                run += 1;
-            } else {
-                run = 1;
-                run_start = index;
-                previous = Some(c);
-            }
-            if run > longest.0 {
-                longest = (run, run_start, index + c.len_utf8());
-            }
-            // Capitals are counted among cased letters (scripts without case do not count).
-            if c.is_ascii() {
-                if c.is_ascii_uppercase() {
-                    capitals += 1;
-                    letters += 1;
-                } else if c.is_ascii_lowercase() {
-                    letters += 1;
-                }
-            } else if c.is_uppercase() {
-                capitals += 1;
-                letters += 1;
-            } else if c.is_lowercase() {
-                letters += 1;
-            }
-        }
+        let SpamStats {
+            code_points,
+            letters,
+            capitals,
+            run_over_limit,
+        } = spam_stats(content, spam.max_repeated_char);
         if let Some(max) = spam.max_code_points
             && code_points > max
         {
             let reason = format!("Your message is longer than {max} characters.");
             hits.push(self.spam_hit("spam.length", 0..content.len(), &reason, spam.length_action));
         }
-        if let Some(max) = spam.max_repeated_char
-            && longest.0 > max
-        {
+        if let Some(span) = run_over_limit {
             hits.push(self.spam_hit(
                 "spam.repeated_char",
-                longest.1..longest.2,
+                span,
                 "Your message repeats one character too many times.",
                 spam.repeated_char_action,
             ));
@@ -403,6 +373,160 @@ impl CompiledProfile {
     }
 }
 
+/// What the spam rules measure in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SpamStats {
+    code_points: u32,
+    /// Cased letters (scripts without case do not count).
+    letters: u32,
+    capitals: u32,
+    /// The byte span of the first longest run of one repeated code point, if that run is
+    /// longer than the limit asked for.
+    run_over_limit: Option<std::ops::Range<usize>>,
+}
+
+/// Measures `content` for the spam rules, looking for a run of one code point longer than
+/// `run_limit`; ASCII text is read as bytes.
+fn spam_stats(content: &str, run_limit: Option<u32>) -> SpamStats {
+    if content.is_ascii() {
+        spam_stats_ascii(content.as_bytes(), run_limit)
+    } else {
+        spam_stats_chars(content, run_limit)
+    }
+}
+
+fn spam_stats_ascii(bytes: &[u8], run_limit: Option<u32>) -> SpamStats {
+    // Counting loops without branches, so the compiler can vectorise them.
+    let letters = bytes
+        .iter()
+        .map(|&byte| u32::from((byte | 0x20).wrapping_sub(b'a') < 26))
+        .sum();
+    let capitals = bytes
+        .iter()
+        .map(|&byte| u32::from(byte.wrapping_sub(b'A') < 26))
+        .sum();
+    SpamStats {
+        code_points: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        letters,
+        capitals,
+        run_over_limit: run_limit.and_then(|limit| ascii_run_over(bytes, limit)),
+    }
+}
+
+/// The first longest run of one byte, if longer than `limit`.
+fn ascii_run_over(bytes: &[u8], limit: u32) -> Option<std::ops::Range<usize>> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    // A run of n bytes has n - 1 neighbours equal: with fewer than `limit` such pairs in the
+    // whole message (ordinary text), no run is longer than `limit`.
+    let equal_pairs: usize = bytes
+        .iter()
+        .zip(bytes.iter().skip(1))
+        .map(|(a, b)| usize::from(a == b))
+        .sum();
+    if equal_pairs < limit {
+        return None;
+    }
+    let mut longest = 0..bytes.len().min(1);
+    let mut run_start = 0;
+    for (index, pair) in bytes.windows(2).enumerate() {
+        if pair[0] != pair[1] {
+            run_start = index + 1;
+        } else if index + 2 - run_start > longest.len() {
+            longest = run_start..index + 2;
+        }
+    }
+    (longest.len() > limit).then_some(longest)
+}
+
+/// Whether a code point is an upper-case letter, a lower-case one, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LetterCase {
+    Upper,
+    Lower,
+    Uncased,
+}
+
+/// [`char::is_uppercase`] and [`char::is_lowercase`], answered from code-point ranges for the
+/// scripts chat is most often written in (ASCII, Latin-1, basic Greek and Cyrillic, and the
+/// uncased Arabic, Hebrew, Indic, kana and CJK blocks), and by the standard library's tables
+/// otherwise.
+fn letter_case(c: char) -> LetterCase {
+    if c.is_ascii() {
+        return if c.is_ascii_uppercase() {
+            LetterCase::Upper
+        } else if c.is_ascii_lowercase() {
+            LetterCase::Lower
+        } else {
+            LetterCase::Uncased
+        };
+    }
+    let code = u32::from(c);
+    if code < 0x80 {
+        return LetterCase::Uncased;
+    }
+    let (upper, lower) = if (0x400..=0x45F).contains(&code) {
+        // Basic Cyrillic: capitals, then small letters.
+        (code < 0x430, code >= 0x430)
+    } else if matches!(code, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3) {
+        // Kana, CJK ideographs and Hangul syllables have no case.
+        (false, false)
+    } else {
+        match code {
+            0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3A9 => (true, false),
+            0xDF..=0xF6 | 0xF8..=0xFF | 0x3AC..=0x3CE => (false, true),
+            0x590..=0x6FF | 0x900..=0xDFF => (false, false),
+            _ => (c.is_uppercase(), c.is_lowercase()),
+        }
+    };
+    if upper {
+        LetterCase::Upper
+    } else if lower {
+        LetterCase::Lower
+    } else {
+        LetterCase::Uncased
+    }
+}
+
+fn spam_stats_chars(content: &str, run_limit: Option<u32>) -> SpamStats {
+    let mut code_points = 0u32;
+    let mut letters = 0u32;
+    let mut capitals = 0u32;
+    let mut previous = None;
+    let mut run = 0u32;
+    let mut run_start = 0usize;
+    let mut longest = (0u32, 0usize, 0usize);
+    for (index, c) in content.char_indices() {
+        code_points += 1;
+        if Some(c) == previous {
+            run += 1;
+        } else {
+            run = 1;
+            run_start = index;
+            previous = Some(c);
+        }
+        if run > longest.0 {
+            longest = (run, run_start, index + c.len_utf8());
+        }
+        // Capitals are counted among cased letters (scripts without case do not count).
+        match letter_case(c) {
+            LetterCase::Upper => {
+                capitals += 1;
+                letters += 1;
+            }
+            LetterCase::Lower => letters += 1,
+            LetterCase::Uncased => {}
+        }
+    }
+    SpamStats {
+        code_points,
+        letters,
+        capitals,
+        run_over_limit: run_limit
+            .filter(|&limit| longest.0 > limit)
+            .map(|_| longest.1..longest.2),
+    }
+}
+
 /// Host part of a detected link, lower-cased, without scheme, credentials, port or path.
 fn link_host(link: &str) -> String {
     let without_scheme = link.split_once("://").map_or(link, |(_, rest)| rest);
@@ -426,5 +550,46 @@ mod tests {
             "www.example.com"
         );
         assert_eq!(link_host("evil.com/x"), "evil.com");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_spam_stats_read_bytes_as_the_char_loop_reads_chars(
+            text in "(a{0,6}|[a-cA-C0-9 !.]){0,30}",
+            limit in proptest::option::of(0u32..8),
+        ) {
+            proptest::prop_assert_eq!(
+                spam_stats_ascii(text.as_bytes(), limit),
+                spam_stats_chars(&text, limit)
+            );
+        }
+    }
+
+    #[test]
+    fn spam_stats_count_cased_letters_only() {
+        let stats = spam_stats("ÉCOLE école 日本 !!!", Some(2));
+        assert_eq!((stats.letters, stats.capitals), (10, 5));
+        assert_eq!(stats.run_over_limit, Some(21..24));
+        assert_eq!(stats.code_points, 18);
+        assert_eq!(
+            spam_stats("ÉCOLE école 日本 !!!", Some(3)).run_over_limit,
+            None
+        );
+        assert_eq!(spam_stats("aaaa bb", Some(3)).run_over_limit, Some(0..4));
+        assert_eq!(spam_stats("aaaa bb", Some(4)).run_over_limit, None);
+    }
+
+    #[test]
+    fn letter_case_ranges_agree_with_the_standard_library() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let expected = if c.is_uppercase() {
+                LetterCase::Upper
+            } else if c.is_lowercase() {
+                LetterCase::Lower
+            } else {
+                LetterCase::Uncased
+            };
+            assert_eq!(letter_case(c), expected, "{c:?} U+{:04X}", u32::from(c));
+        }
     }
 }
