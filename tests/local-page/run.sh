@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command, tested from the outside:
-#   1. ./scripts/run-local comes up (RUN_LOCAL_FUNCTIONS and RUN_LOCAL_BIN_DIR as given;
-#      scripts/test-all runs the default mode with its test build's binaries);
+#   1. ./scripts/run-local comes up (RUN_LOCAL_FUNCTIONS as given; scripts/test-all uses `sam`);
 #   2. a second ./scripts/run-local refuses to start, naming the busy port;
 #   3. the chat page passes page.test.mjs in headless Chromium (screenshots in target/local-page/);
 #   4. Ctrl-C (SIGINT) stops it and leaves no process and no open port behind.
