@@ -307,7 +307,6 @@ pub(crate) fn normalise_into(
     out.clear();
     scratch.units.clear();
     scratch.outs.clear();
-    scratch.pending.clear();
     if text.is_ascii() {
         normalise_ascii(text, scratch, out);
     } else {
@@ -1019,24 +1018,19 @@ impl Emitter {
         first_unit: usize,
         joinable: &impl Fn(usize, usize) -> bool,
     ) {
-        let to_out = |index: usize, unit: &Unit| OutChar {
-            ch: unit.ch,
-            start: unit.start,
-            end: unit.end,
-            kind: OutKind::Letter,
-            unit: offset(first_unit + index),
-        };
         if let [only] = token {
-            let only = to_out(0, only);
-            self.single(
-                out,
-                PendingLetter {
-                    letter: only.ch,
-                    is_letter: true,
-                    out: only,
+            let letter = PendingLetter {
+                letter: only.ch,
+                is_letter: true,
+                out: OutChar {
+                    ch: only.ch,
+                    start: only.start,
+                    end: only.end,
+                    kind: OutKind::Letter,
+                    unit: offset(first_unit),
                 },
-                joinable,
-            );
+            };
+            self.single(out, letter, joinable);
             return;
         }
         self.flush(out);
@@ -1077,49 +1071,35 @@ impl Emitter {
             return;
         }
         self.flush(out);
-        self.begin_char(out, first);
-        let len = offset(token.len());
-        let end = first.saturating_add(len);
-        if !token
+        let at = |k: usize| first.wrapping_add(k as u32);
+        let letters = token.iter().enumerate().map(|(k, byte)| {
+            (
+                char::from(byte.to_ascii_lowercase()),
+                at(k),
+                at(k + 1),
+                true,
+            )
+        });
+        // (Two ASCII letters are the same letter when they differ at most in the case bit.)
+        if token
             .windows(2)
             .any(|pair| (pair[0] ^ pair[1]) & !0x20 == 0)
         {
-            // No letter repeats (most words): the lower-cased bytes, one span each, at once.
-            out.text.extend(
-                token
-                    .iter()
-                    .map(|byte| char::from(byte.to_ascii_lowercase())),
-            );
-            let at = |k: usize| first.wrapping_add(k as u32);
-            out.starts.extend((0..token.len()).map(at));
-            out.ends.extend((1..=token.len()).map(at));
-            out.runs.extend(std::iter::repeat_n(1, token.len()));
-        } else {
-            // Collapse runs of one letter as `push` does, on bytes: a word starts after a
-            // split, so no letter before it repeats.
-            let mut last = 0u8;
-            let mut at = first;
-            for &byte in token {
-                let letter = byte.to_ascii_lowercase();
-                let next = at.saturating_add(1);
-                if letter == last {
-                    if let Some(last_end) = out.ends.last_mut() {
-                        *last_end = next;
-                    }
-                    if let Some(run) = out.runs.last_mut() {
-                        *run = run.saturating_add(1);
-                    }
-                } else {
-                    out.text.push(char::from(letter));
-                    out.starts.push(at);
-                    out.ends.push(next);
-                    out.runs.push(1);
-                    last = letter;
-                }
-                at = next;
-            }
+            // A letter repeats: `write_word` collapses the run.
+            self.write_word(out, letters);
+            return;
         }
-        self.last_end = end;
+        // No letter repeats (most words): the lower-cased bytes, one span each, at once.
+        self.begin_char(out, first);
+        out.text.extend(
+            token
+                .iter()
+                .map(|byte| char::from(byte.to_ascii_lowercase())),
+        );
+        out.starts.extend((0..token.len()).map(at));
+        out.ends.extend((1..=token.len()).map(at));
+        out.runs.extend(std::iter::repeat_n(1, token.len()));
+        self.last_end = at(token.len());
         self.split();
     }
 

@@ -461,29 +461,24 @@ fn letter_case(c: char) -> LetterCase {
         };
     }
     let code = u32::from(c);
-    if code < 0x80 {
-        return LetterCase::Uncased;
-    }
-    let (upper, lower) = if (0x400..=0x45F).contains(&code) {
+    if (0x400..=0x45F).contains(&code) {
         // Basic Cyrillic: capitals, then small letters.
-        (code < 0x430, code >= 0x430)
-    } else if matches!(code, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3) {
-        // Kana, CJK ideographs and Hangul syllables have no case.
-        (false, false)
-    } else {
-        match code {
-            0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3A9 => (true, false),
-            0xDF..=0xF6 | 0xF8..=0xFF | 0x3AC..=0x3CE => (false, true),
-            0x590..=0x6FF | 0x900..=0xDFF => (false, false),
-            _ => (c.is_uppercase(), c.is_lowercase()),
+        return if code < 0x430 {
+            LetterCase::Upper
+        } else {
+            LetterCase::Lower
+        };
+    }
+    match code {
+        // Kana, CJK ideographs, Hangul syllables, Hebrew, Arabic and the Indic blocks.
+        0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0x590..=0x6FF | 0x900..=0xDFF => {
+            LetterCase::Uncased
         }
-    };
-    if upper {
-        LetterCase::Upper
-    } else if lower {
-        LetterCase::Lower
-    } else {
-        LetterCase::Uncased
+        0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3A9 => LetterCase::Upper,
+        0xDF..=0xF6 | 0xF8..=0xFF | 0x3AC..=0x3CE => LetterCase::Lower,
+        _ if c.is_uppercase() => LetterCase::Upper,
+        _ if c.is_lowercase() => LetterCase::Lower,
+        _ => LetterCase::Uncased,
     }
 }
 
