@@ -2,7 +2,7 @@
 # Instructions per decision of the review engine (10,000-term policy with every language pack,
 # the criterion benchmark's messages), counted by valgrind's callgrind: a figure that does not
 # change with the machine's speed or load, unlike the criterion timings. Prints a Markdown table
-# for moderation/BENCHMARKS.md.
+# for shared/ivschat-moderation/BENCHMARKS.md.
 #   scripts/decision-instructions.sh [REPEATS]   (default 200 decisions per message)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the word lists of the moderation false-positive corpus (moderation/tests/dictionary_corpus.rs)
+# Fetches the word lists of the moderation false-positive corpus (shared/ivschat-moderation/tests/dictionary_corpus.rs)
 # into .wordlists/lists/ (git-ignored), one entry per line:
 #   - Debian dictionary packages, pinned below, downloaded with `apt-get download` and unpacked
 #     (nothing is installed system-wide);

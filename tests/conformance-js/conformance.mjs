@@ -1,5 +1,5 @@
 // Conformance: AWS's own IVS Chat client (amazon-ivs-chat-messaging, pinned in package.json)
-// against the local emulator. Run by local/tests/conformance_js.rs, which starts the emulator
+// against the local emulator. Run by local/ivschat-emulator/tests/conformance_js.rs, which starts the emulator
 // with a review handler denying messages that contain "badword" (Reason "no bad words here")
 // and passes its endpoints in IVSCHAT_ENDPOINT (control plane) and IVSCHAT_MESSAGING (ws://).
 //

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use e2e_tests::{LambdaUnderRie, workspace_root};
+use e2e::{LambdaUnderRie, workspace_root};
 use ivschat_emulator::JournalAction;
 use serde_json::{Value, json};
 use toolkit_state::BanScope;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use e2e_tests::{LambdaUnderRie, workspace_root};
+use e2e::{LambdaUnderRie, workspace_root};
 use futures::{SinkExt, StreamExt};
 use ivschat_api::review::ReviewResult;
 use ivschat_emulator::{Emulator, JournalAction, RunningEmulator};

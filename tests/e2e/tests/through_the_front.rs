@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use e2e_tests::{LambdaUnderRie, workspace_root};
+use e2e::{LambdaUnderRie, workspace_root};
 use futures::{SinkExt, StreamExt};
 use ivschat_api::managed::{DEPLOYMENT_TAG, RESOURCE_KEY_TAG};
 use ivschat_emulator::{Emulator, JournalAction, RunningEmulator};

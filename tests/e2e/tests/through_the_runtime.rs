@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use e2e_tests::{
+use e2e::{
     Architecture, LambdaUnderRie, bootstrap_path, native_review_handler_path, workspace_root,
 };
 use ivschat_api::managed::{CHANNEL_TAG, DEPLOYMENT_TAG, RESOURCE_KEY_TAG};

@@ -11,7 +11,7 @@
 //!
 //! A method "reads" a line right when it names the line's language; "no answer" counts as
 //! wrong for the accuracy and is reported separately (the engine then falls back to the room's
-//! main language). The result is in `moderation/BENCHMARKS.md`.
+//! main language). The result is in `shared/ivschat-moderation/BENCHMARKS.md`.
 
 use std::time::Instant;
 

@@ -2,7 +2,7 @@
 //! unlike the criterion timings, an instruction count does not depend on how fast the machine is
 //! or on what else it is doing, so it compares two versions of the engine fairly.
 //!
-//! Run (the figures in `moderation/BENCHMARKS.md`):
+//! Run (the figures in `shared/ivschat-moderation/BENCHMARKS.md`):
 //!
 //! ```text
 //! scripts/decision-instructions.sh

@@ -162,7 +162,7 @@ async fn a_request_presigned_with_the_wrong_secret_is_refused() {
 
 /// The Python of the pinned tools (boto3 comes with aws-sam-cli in `.venv`).
 fn venv_python() -> PathBuf {
-    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     assert!(
         python.is_file(),
         "{} is missing: run scripts/test-all (scripts/tools.sh installs boto3 with aws-sam-cli)",

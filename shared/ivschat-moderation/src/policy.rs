@@ -1,7 +1,7 @@
 //! The policy document (TOML) as written by a team: term groups, allow list, per-room profiles.
 //!
 //! Every table denies unknown keys so a typo fails the cold start instead of silently turning a
-//! rule off. See `moderation/README.md` for the format and `default_policy.toml` for a complete
+//! rule off. See `shared/ivschat-moderation/README.md` for the format and `default_policy.toml` for a complete
 //! example.
 
 use std::collections::BTreeMap;

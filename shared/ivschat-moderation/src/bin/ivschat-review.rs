@@ -31,7 +31,7 @@ Options:
                  print precision, recall and F1 per category and per language, then the
                  misses. One JSON object per line: {\"text\": \"...\", \"labels\":
                  [\"profanity\"], \"language\": \"en\"} plus optional \"profile\" or \"room\";
-                 empty labels for a clean message (see moderation/README.md).
+                 empty labels for a clean message (see shared/ivschat-moderation/README.md).
   -h, --help     Show this help.
 
 Blank lines are skipped. A line that is not a valid review request is reported on stderr with

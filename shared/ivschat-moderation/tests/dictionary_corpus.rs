@@ -83,7 +83,7 @@ const LISTS: &[(&str, &str, &str)] = &[
 fn lists_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os(LISTS_DIR_ENV) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.wordlists/lists"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.wordlists/lists"),
     };
     if dir.join(format!("{}.txt", LISTS[0].0)).is_file() {
         return Some(dir);

@@ -13,7 +13,7 @@ const HANDLER: &str = "arn:aws:lambda:us-east-1:123456789012:function:review-han
 
 fn conformance_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
+        .join("../..")
         .join("tests")
         .join("conformance-js")
 }

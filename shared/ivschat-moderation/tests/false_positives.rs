@@ -3,7 +3,7 @@
 //! and by every other policy this repository ships, in every one of their profiles: the
 //! built-in policy with its language packs, `events/review/policy.toml`, the sample policy the
 //! README shows (read from README.md itself, so it cannot drift) and the format example of
-//! `moderation/README.md`.
+//! `shared/ivschat-moderation/README.md`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,7 +64,7 @@ fn allows_ordinary_text_that_contains_blocked_substrings() {
 }
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn read(path: &Path) -> String {
@@ -103,11 +103,11 @@ fn shipped_policies() -> Vec<(String, PolicySet)> {
     let root = repo_root();
     let events_policy = root.join("events/review/policy.toml");
     let format_example = fenced_block_after(
-        &read(&root.join("moderation/README.md")),
+        &read(&root.join("shared/ivschat-moderation/README.md")),
         "## Policy format (TOML)",
         "toml",
     )
-    .expect("moderation/README.md shows the policy format in a ```toml block");
+    .expect("shared/ivschat-moderation/README.md shows the policy format in a ```toml block");
     vec![
         (
             "built-in policy (with its language packs)".to_string(),
@@ -123,8 +123,8 @@ fn shipped_policies() -> Vec<(String, PolicySet)> {
                 .expect("the README's sample policy compiles"),
         ),
         (
-            "moderation/README.md policy format".to_string(),
-            PolicySet::from_toml_str(&format_example, "moderation/README.md")
+            "shared/ivschat-moderation/README.md policy format".to_string(),
+            PolicySet::from_toml_str(&format_example, "shared/ivschat-moderation/README.md")
                 .expect("the policy format example compiles"),
         ),
     ]
@@ -195,7 +195,7 @@ fn every_review_policy_in_the_repository_is_one_the_suites_check() {
         collect_policies(&root.join(folder), &root, &mut found);
     }
     // THEN each is one of the shipped policies above (the built-in one and its packs live in
-    // moderation/ and are compiled in)
+    // shared/ivschat-moderation/ and are compiled in)
     found.sort();
     assert_eq!(found, ["events/review/policy.toml"]);
 }
