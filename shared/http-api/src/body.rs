@@ -14,7 +14,8 @@ use ivschat_api::Violation;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ErrorCode, MAX_FIELD_CHARS, bounded};
+use crate::error::{ApiError, ErrorCode, MAX_FIELD_CHARS};
+use crate::text::bounded;
 
 /// The field name used for problems with the body as a whole.
 pub const BODY_FIELD: &str = "body";

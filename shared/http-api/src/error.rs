@@ -10,6 +10,9 @@ use ivschat_api::{IvsChatError, Violation};
 use lambda_http::{Body, Response};
 use serde_json::json;
 
+use crate::response::json_response;
+use crate::text::bounded;
+
 /// How long a throttled caller is told to wait when the upstream gave no better hint. IVS Chat
 /// sends no Retry-After of its own; its rate limits are per second (docs/ivs-chat.md §3).
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -18,25 +21,6 @@ pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 pub const MAX_MESSAGE_CHARS: usize = 300;
 /// Longest `error.field`, in characters; longer ones end in `…`.
 pub const MAX_FIELD_CHARS: usize = 64;
-
-/// `text` with control and invisible format characters replaced by `?` and cut to `max`
-/// characters (the last one then `…`): safe to echo in an error body or a log line whatever the
-/// caller sent.
-pub fn bounded(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max * 4));
-    for (i, c) in text.chars().enumerate() {
-        if i + 1 == max && text.chars().nth(max).is_some() {
-            out.push('…');
-            break;
-        }
-        out.push(if c.is_control() || crate::text::is_invisible(c) {
-            '?'
-        } else {
-            c
-        });
-    }
-    out
-}
 
 /// The stable, machine-readable `error.code` of an error body. Callers branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -259,7 +243,7 @@ impl ApiError {
 
     /// The complete response: status, JSON body, and `Allow` / `Retry-After` where they apply.
     pub fn into_response(self) -> Response<Body> {
-        let mut response = crate::response::json_response(self.status(), &self.body());
+        let mut response = json_response(self.status(), &self.body());
         let headers = response.headers_mut();
         if !self.allow.is_empty() {
             let allow = self

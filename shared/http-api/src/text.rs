@@ -1,6 +1,7 @@
 //! Text that comes from outside (claims, bodies) made safe to use: role names of a fixed
 //! character set, display names without bidirectional or invisible characters, and bounded
-//! values for logs.
+//! values for error bodies and logs ([`bounded`], [`log_field`]). The crate's other modules
+//! use these; this one uses none of them.
 //!
 //! **Role names** are 1–[`MAX_ROLE_NAME_CHARS`] of `A–Z a–z 0–9 - _ .` ([`is_safe_role_name`]).
 //! API Gateway flattens an array claim to `[a b c]`, so a group name holding a space cannot be
@@ -82,10 +83,29 @@ pub fn sanitize_display_name(raw: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// `text` with control and invisible format characters replaced by `?` and cut to `max`
+/// characters (the last one then `…`): safe to echo in an error body or a log line whatever the
+/// caller sent.
+pub fn bounded(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i + 1 == max && text.chars().nth(max).is_some() {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() || is_invisible(c) {
+            '?'
+        } else {
+            c
+        });
+    }
+    out
+}
+
 /// `value` cut to [`MAX_LOG_FIELD_CHARS`] with control characters replaced: one log line stays
 /// one bounded line whatever a caller sent.
 pub fn log_field(value: &str) -> String {
-    crate::error::bounded(value, MAX_LOG_FIELD_CHARS)
+    bounded(value, MAX_LOG_FIELD_CHARS)
 }
 
 #[cfg(test)]
