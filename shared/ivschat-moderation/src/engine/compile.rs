@@ -1,5 +1,7 @@
-//! Compiling a [`PolicyDocument`] into a [`PolicySet`]: validating every entry (errors name the
-//! file, the entry and the rule), resolving profile inheritance and building the matchers.
+//! Compiling a [`PolicyDocument`] into a [`CompiledPolicy`]: validating every entry (an
+//! [`InvalidEntry`] names the entry and the rule), resolving profile inheritance and building
+//! the matchers. `PolicySet` (in `policy_set.rs`) calls this module and wraps its result,
+//! adding the file name to errors; nothing here refers back to it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -7,7 +9,6 @@ use std::sync::Arc;
 use regex::{Regex, RegexBuilder};
 
 use super::packs::builtin_packs;
-use super::policy_set::{PolicyError, PolicySet};
 use super::profile::{ActionTable, CompiledProfile, LinkRule, RegexRule, SenderRules, SpamRules};
 use crate::policy::{
     Action, ActionsDocument, LanguagePackDocument, PolicyDocument, ProfileDocument,
@@ -43,9 +44,32 @@ struct SourcedGroup<'a> {
     language: Option<&'a str>,
 }
 
+/// An entry of the policy document that failed validation. The caller adds the file name
+/// (`PolicyError::Invalid` carries all three).
+#[derive(Debug)]
+pub(super) struct InvalidEntry {
+    /// Which entry and rule (`terms[3] (rule "profanity")`, `profiles.kids.regex[0] (rule "phone")`).
+    pub(super) entry: String,
+    /// What is wrong.
+    pub(super) reason: String,
+}
+
+/// A compiled policy document: every profile, and where to find one by name or room.
+pub(super) struct CompiledPolicy {
+    /// Every profile, in the order the names were compiled.
+    pub(super) profiles: Vec<CompiledProfile>,
+    /// Profile name → index in `profiles`.
+    pub(super) by_name: HashMap<String, usize>,
+    /// Room ARN or room id → index in `profiles`.
+    pub(super) by_room: HashMap<String, usize>,
+    /// Index of the profile for rooms not in `by_room`.
+    pub(super) default_profile: usize,
+}
+
+/// Compiles one policy document: built with [`Compiler::new`], consumed by
+/// [`Compiler::compile`].
 pub(super) struct Compiler<'a> {
     document: &'a PolicyDocument,
-    source_name: &'a str,
     link_detector: Arc<Regex>,
     matchers: HashMap<MatcherKey, Arc<TermMatcher>>,
     known_categories: HashSet<String>,
@@ -58,17 +82,14 @@ pub(super) struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    pub(super) fn new(
-        document: &'a PolicyDocument,
-        source_name: &'a str,
-    ) -> Result<Self, PolicyError> {
-        let link_detector = Regex::new(LINK_PATTERN).map_err(|error| PolicyError::Invalid {
-            source_name: source_name.to_string(),
+    /// Prepares to compile `document`: the link detector, the built-in packs, the language ids
+    /// and every term group with where it came from.
+    pub(super) fn new(document: &'a PolicyDocument) -> Result<Self, InvalidEntry> {
+        let link_detector = Regex::new(LINK_PATTERN).map_err(|error| InvalidEntry {
             entry: "link detector".to_string(),
             reason: error.to_string(),
         })?;
-        let packs = builtin_packs().map_err(|reason| PolicyError::Invalid {
-            source_name: source_name.to_string(),
+        let packs = builtin_packs().map_err(|reason| InvalidEntry {
             entry: "language packs".to_string(),
             reason,
         })?;
@@ -128,7 +149,6 @@ impl<'a> Compiler<'a> {
         }
         Ok(Compiler {
             document,
-            source_name,
             link_detector: Arc::new(link_detector),
             matchers: HashMap::new(),
             known_categories,
@@ -145,15 +165,15 @@ impl<'a> Compiler<'a> {
             .and_then(|id| u8::try_from(id).ok())
     }
 
-    fn invalid(&self, entry: impl Into<String>, reason: impl Into<String>) -> PolicyError {
-        PolicyError::Invalid {
-            source_name: self.source_name.to_string(),
+    fn invalid(&self, entry: impl Into<String>, reason: impl Into<String>) -> InvalidEntry {
+        InvalidEntry {
             entry: entry.into(),
             reason: reason.into(),
         }
     }
 
-    pub(super) fn compile(mut self) -> Result<PolicySet, PolicyError> {
+    /// Validates every entry and compiles every profile; the first invalid entry ends it.
+    pub(super) fn compile(mut self) -> Result<CompiledPolicy, InvalidEntry> {
         let document = self.document;
         if self.languages.len() > MAX_LANGUAGES {
             return Err(self.invalid(
@@ -215,16 +235,15 @@ impl<'a> Compiler<'a> {
             };
             by_room.insert(room.clone(), index);
         }
-        Ok(PolicySet {
+        Ok(CompiledPolicy {
             profiles,
             by_name,
             by_room,
             default_profile,
-            source_name: self.source_name.to_string(),
         })
     }
 
-    fn resolve_profile(&self, name: &str) -> Result<ProfileDocument, PolicyError> {
+    fn resolve_profile(&self, name: &str) -> Result<ProfileDocument, InvalidEntry> {
         let mut chain: Vec<&str> = Vec::new();
         let mut current = name;
         let mut merged = ProfileDocument::default();
@@ -255,7 +274,7 @@ impl<'a> Compiler<'a> {
         Ok(merged)
     }
 
-    fn check_reason(&self, entry: &str, reason: &str) -> Result<(), PolicyError> {
+    fn check_reason(&self, entry: &str, reason: &str) -> Result<(), InvalidEntry> {
         if reason.trim().is_empty() {
             return Err(self.invalid(entry, "must not be empty"));
         }
@@ -268,7 +287,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn check_category(&self, entry: &str, category: &str) -> Result<(), PolicyError> {
+    fn check_category(&self, entry: &str, category: &str) -> Result<(), InvalidEntry> {
         let builtin = matches!(category, "spam" | "link" | "sender");
         if builtin || self.known_categories.contains(category) {
             Ok(())
@@ -284,7 +303,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         name: &str,
         profile: &ProfileDocument,
-    ) -> Result<CompiledProfile, PolicyError> {
+    ) -> Result<CompiledProfile, InvalidEntry> {
         let at = |field: &str| format!("profiles.{name}.{field}");
 
         // Terms: which categories, which allow list; share automata between equal profiles.
@@ -453,7 +472,7 @@ impl<'a> Compiler<'a> {
         categories: &[String],
         allow: &[String],
         reversed_min: Option<Severity>,
-    ) -> Result<TermMatcher, PolicyError> {
+    ) -> Result<TermMatcher, InvalidEntry> {
         let mut group_indices = Vec::new();
         let mut groups = Vec::new();
         for (index, sourced) in self.groups.iter().enumerate() {
@@ -524,7 +543,7 @@ impl<'a> Compiler<'a> {
         &self,
         profile: &str,
         actions: &ActionsDocument,
-    ) -> Result<ActionTable, PolicyError> {
+    ) -> Result<ActionTable, InvalidEntry> {
         let mut by_category = HashMap::new();
         for (category, action) in &actions.category {
             self.check_category(
@@ -544,7 +563,7 @@ impl<'a> Compiler<'a> {
         &self,
         profile: &str,
         spam: Option<&SpamDocument>,
-    ) -> Result<SpamRules, PolicyError> {
+    ) -> Result<SpamRules, InvalidEntry> {
         let Some(spam) = spam else {
             return Ok(SpamRules {
                 max_code_points: Some(ivschat_api::review::MAX_MESSAGE_CODE_POINTS as u32),
@@ -579,7 +598,7 @@ impl<'a> Compiler<'a> {
         &self,
         profile: &str,
         rules: &[RegexRuleDocument],
-    ) -> Result<Vec<RegexRule>, PolicyError> {
+    ) -> Result<Vec<RegexRule>, InvalidEntry> {
         if rules.len() > MAX_REGEX_RULES {
             return Err(self.invalid(
                 format!("profiles.{profile}.regex"),

@@ -5,24 +5,12 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::decision::{Decision, MessageContext, RuleHit, RuleKind, Verdict};
+use super::decision_scratch::DecisionScratch;
 use super::profile::CompiledProfile;
 use super::split_words::find_split_words;
-use crate::normalise::{NormalisedText, NormaliserScratch, ScriptFold, normalise_into};
+use crate::normalise::{ScriptFold, normalise_into};
 use crate::policy::{Action, LinkAction, Severity};
-use crate::terms::{MatchScratch, TermGroup, TermHit};
-
-/// Term-matching buffers, reused between decisions on one thread instead of allocated per message.
-#[derive(Default)]
-pub(super) struct DecisionScratch {
-    pub(super) normaliser: NormaliserScratch,
-    pub(super) primary: NormalisedText,
-    pub(super) secondary: NormalisedText,
-    pub(super) reversed: NormalisedText,
-    pub(super) matches: MatchScratch,
-    pub(super) hits: Vec<TermHit>,
-    pub(super) tokens: Vec<(usize, usize)>,
-    pub(super) compact: String,
-}
+use crate::terms::{TermGroup, TermHit};
 
 thread_local! {
     static SCRATCH: RefCell<DecisionScratch> = RefCell::new(DecisionScratch::default());

@@ -7,6 +7,8 @@
 //! - [`profile`]: [`CompiledProfile`], one profile's compiled rules.
 //! - [`decide`]: the per-message decision logic ([`CompiledProfile::decide`]).
 //! - [`split_words`]: joining letters split by spaces or masks (`fu ck`) for the term check.
+//! - [`decision_scratch`]: the buffers a decision's term check reuses, which [`decide`] and
+//!   [`split_words`] both work in.
 //! - [`packs`]: the built-in language packs.
 //! - [`decision`]: the outcome types ([`Decision`], [`Verdict`], [`RuleHit`], [`RuleKind`]) and
 //!   the [`MessageContext`] a decision is made from.
@@ -14,6 +16,7 @@
 mod compile;
 mod decide;
 mod decision;
+mod decision_scratch;
 mod packs;
 mod policy_set;
 mod profile;

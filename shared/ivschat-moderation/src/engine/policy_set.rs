@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::compile::Compiler;
+use super::compile::{CompiledPolicy, Compiler, InvalidEntry};
 use super::profile::CompiledProfile;
 use crate::policy::PolicyDocument;
 
@@ -52,11 +52,11 @@ pub enum PolicyError {
 /// and share; deciding takes `&self`.
 #[derive(Debug)]
 pub struct PolicySet {
-    pub(super) profiles: Vec<CompiledProfile>,
-    pub(super) by_name: HashMap<String, usize>,
-    pub(super) by_room: HashMap<String, usize>,
-    pub(super) default_profile: usize,
-    pub(super) source_name: String,
+    profiles: Vec<CompiledProfile>,
+    by_name: HashMap<String, usize>,
+    by_room: HashMap<String, usize>,
+    default_profile: usize,
+    source_name: String,
 }
 
 impl PolicySet {
@@ -76,8 +76,9 @@ impl PolicySet {
 
     /// Compiles the policy file at `path`, or the built-in default policy when `path` is
     /// `None`. [`source_name`](PolicySet::source_name) and every error name the file, or
-    /// [`DEFAULT_POLICY_NAME`]. Callers choose the path: the review-handler Lambda reads it
-    /// from [`POLICY_PATH_ENV`](crate::POLICY_PATH_ENV).
+    /// [`DEFAULT_POLICY_NAME`]. Callers choose the path: the review-handler Lambda and the
+    /// `ivschat-review` CLI read it from the `REVIEW_POLICY_PATH` environment variable (the
+    /// crate's `POLICY_PATH_ENV`).
     pub fn load(path: Option<&Path>) -> Result<PolicySet, PolicyError> {
         match path {
             Some(path) => PolicySet::from_path(path),
@@ -97,7 +98,25 @@ impl PolicySet {
 
     /// Compiles a parsed document.
     pub fn compile(document: &PolicyDocument, source_name: &str) -> Result<PolicySet, PolicyError> {
-        Compiler::new(document, source_name)?.compile()
+        let CompiledPolicy {
+            profiles,
+            by_name,
+            by_room,
+            default_profile,
+        } = Compiler::new(document)
+            .and_then(Compiler::compile)
+            .map_err(|InvalidEntry { entry, reason }| PolicyError::Invalid {
+                source_name: source_name.to_string(),
+                entry,
+                reason,
+            })?;
+        Ok(PolicySet {
+            profiles,
+            by_name,
+            by_room,
+            default_profile,
+            source_name: source_name.to_string(),
+        })
     }
 
     /// Where the policy came from (path or [`DEFAULT_POLICY_NAME`]).

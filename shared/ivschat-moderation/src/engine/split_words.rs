@@ -1,6 +1,6 @@
 //! Joining letters split by spaces or masks (`fu ck`, `sh it`) back into the term they spell.
 
-use super::decide::DecisionScratch;
+use super::decision_scratch::DecisionScratch;
 use crate::policy::Severity;
 use crate::terms::{TermHit, TermMatcher};
 
