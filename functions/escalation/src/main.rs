@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let (config, aws) = function_startup::start(EscalationConfig::from_env).await?;
     let state = StateTable::from_sdk_config(&aws, config.state_table_name.clone());
     let escalation = Escalation::new(config, state, PacedChatClient::from_sdk_config(&aws));
-    let escalation = function_startup::keep(escalation);
+    let escalation = function_startup::leak_for_process(escalation);
     function_startup::serve_events(function_startup::event_handler(
         move |event: LogsEvent| async move {
             escalation

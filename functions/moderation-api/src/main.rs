@@ -24,7 +24,7 @@ async fn main() -> Result<(), Error> {
     if let Some(state) = state {
         api = api.with_state_table(state);
     }
-    let api = function_startup::keep(api);
+    let api = function_startup::leak_for_process(api);
     http_api::serve(http_api::handler(move |request| async move {
         let Ok(response) = handle_request(api, request).await;
         response

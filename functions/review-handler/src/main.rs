@@ -22,9 +22,9 @@ async fn main() -> Result<(), Error> {
         }
         None => None,
     };
-    let config = function_startup::keep(config);
+    let config = function_startup::leak_for_process(config);
     let policy = &config.policy;
-    let bans = function_startup::keep(bans).as_ref();
+    let bans = function_startup::leak_for_process(bans).as_ref();
     lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Value>| async move {
         review_handler::review_event(policy, bans, event.payload).await
     }))

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
     if let Some(bans) = bans {
         api = api.with_ban_list(bans);
     }
-    let api = function_startup::keep(api);
+    let api = function_startup::leak_for_process(api);
     http_api::serve(http_api::handler(move |request| async move {
         let Ok(response) = handle_request(api, request).await;
         response

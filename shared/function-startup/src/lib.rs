@@ -1,17 +1,31 @@
-//! How every Lambda of this toolkit starts, so that each `main.rs` is the same few lines:
+//! How every Lambda of this toolkit starts, so that each `main.rs` is the same few lines. An
+//! event-driven function (schedule, EventBridge, CloudWatch Logs subscription), as
+//! `functions/stream-lifecycle/src/main.rs` is written:
 //!
 //! ```ignore
 //! #[tokio::main]
 //! async fn main() -> Result<(), lambda_runtime::Error> {
 //!     let (config, aws) = function_startup::start(MyConfig::from_env).await?;
 //!     let client = ivschat_api::PacedChatClient::from_sdk_config(&aws);
-//!     let (config, client) = (&config, &client);
-//!     lambda_runtime::run(lambda_runtime::service_fn(move |event| handle(client, config, event))).await
+//!     let (config, client) = (
+//!         function_startup::leak_for_process(config),
+//!         function_startup::leak_for_process(client),
+//!     );
+//!     function_startup::serve_events(function_startup::event_handler(move |event: MyEvent| {
+//!         handle(client, config, event)
+//!     }))
+//!     .await
 //! }
 //! ```
 //!
-//! A function that calls no AWS service (the review handler) uses [`init_tracing`] and
-//! [`require_config`] alone.
+//! (Not compiled here: it needs the `aws` feature and a function's own types.) The HTTP
+//! functions end the same way with `http_api::serve(http_api::handler(…))` instead of
+//! [`serve_events`]. Functions that need the steps of `start` apart call them one by one:
+//! the moderation API loads the AWS configuration before its own (it may fetch the webhook
+//! secret from Secrets Manager); the review handler, on IVS's 200 ms path, calls
+//! [`init_tracing`] and [`require_config`], then `load_aws_config` only when
+//! `STATE_TABLE_NAME` names the state table (its ban check reads bans from that DynamoDB table
+//! through `toolkit-state`), and runs its own typed `lambda_runtime::run_concurrent` loop.
 //!
 //! - [`config`]: read every setting once, at cold start, into typed values; the first bad one
 //!   fails the cold start with a [`ConfigError`] naming the variable and the rule.
@@ -19,6 +33,10 @@
 //!   copy bundled into the binary.
 //! - [`deployment`]: the settings several functions share (deployment name, default review
 //!   handler, admin roles).
+//! - [`events`]: the runtime loop of the event-driven functions ([`serve_events`], with a
+//!   handler adapted by [`event_handler`]).
+//! - [`leak_for_process`]: values built at cold start, leaked on purpose so the handler can
+//!   borrow them for the life of the process.
 //! - (feature `aws`) [`start`]: the whole cold start; [`init_tracing`], [`require_config`] and
 //!   [`load_aws_config`]: its steps, for functions that need them apart.
 
@@ -143,10 +161,14 @@ impl LogSettings {
     }
 }
 
-/// Keeps a value built at cold start (configuration, clients) for the life of the process, so
-/// the handler `lambda_runtime::run_concurrent` clones into each concurrent invocation can
-/// borrow it. Called once per value per cold start: nothing is ever freed, by design.
-pub fn keep<T>(value: T) -> &'static T {
+/// Leaks `value` on purpose (`Box::leak`) and returns a `&'static` reference to it: a value
+/// built at cold start (configuration, clients) then lives as long as the process, so the
+/// handler the runtime loop clones into each concurrent invocation ([`serve_events`],
+/// `http_api::serve`, `lambda_runtime::run_concurrent`) can borrow it without an `Arc`.
+///
+/// The memory is never freed; that is the point. Call it once per value per cold start, from
+/// `main`, never per invocation: each call leaks a new allocation.
+pub fn leak_for_process<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
 }
 

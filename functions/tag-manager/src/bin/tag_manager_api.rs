@@ -11,8 +11,8 @@ async fn main() -> Result<(), Error> {
     let (config, aws) = function_startup::start(TagManagerConfig::from_env).await?;
     let client = PacedChatClient::from_sdk_config(&aws);
     let (config, client) = (
-        function_startup::keep(config),
-        function_startup::keep(client),
+        function_startup::leak_for_process(config),
+        function_startup::leak_for_process(client),
     );
     http_api::serve(http_api::handler(move |request| {
         handle_tags_request(client, config, request)
