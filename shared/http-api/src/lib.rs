@@ -1,13 +1,16 @@
 //! What every API Gateway HTTP API (payload v2) Lambda of this toolkit shares.
 //!
 //! A function built on this crate reads its configuration once (with
-//! [`function_startup::ConfigReader`]; [`ClaimNames`], [`CorsPolicy`] and [`AdminAccess`] each
-//! read their own settings), then for each request: answers CORS preflights with [`cors::CorsPolicy`], picks its route
-//! with [`routing::RoutePattern`], identifies the caller from the JWT authorizer's claims
-//! ([`identity::CallerIdentity`]) or checks a signed webhook ([`signature::WebhookSecret`]),
-//! reads the JSON body field by field ([`body::JsonObject`]), checks the room with
-//! [`rooms::ManagedRooms`] and answers with [`response::json_response`] or an [`ApiError`],
-//! whose JSON body never carries internal detail:
+//! [`function_startup::ConfigReader`]; [`ClaimNames`], [`CorsPolicy`], [`AdminAccess`],
+//! [`RoomScope`] and [`RoomCacheSettings`] each read their own settings) and serves requests
+//! with [`serve()`], its handler boxed by [`handler`]. For each request it answers CORS
+//! preflights with [`cors::CorsPolicy`], picks its route with [`routing::RoutePattern`],
+//! identifies the caller from the JWT authorizer's claims ([`identity::CallerIdentity`]) or
+//! checks a signed webhook ([`signature::WebhookSecret`]), reads the JSON body field by field
+//! ([`body::JsonObject`]), checks the room with [`rooms::ManagedRooms`], makes text from
+//! outside safe to put in a token or a log line ([`text`]) and answers with
+//! [`response::json_response`] or an [`ApiError`], whose JSON body never carries internal
+//! detail:
 //!
 //! ```json
 //! {"error":{"code":"InvalidInput","message":"sessionDurationInMinutes: must be between 1 and 60","field":"sessionDurationInMinutes"}}

@@ -1,7 +1,9 @@
 //! Turning a [`ReviewRequest`] into the exact [`ReviewResponse`] IVS Chat expects.
 //!
-//! Both the Lambda and the `ivschat-review` CLI call [`PolicySet::review`], so they answer
-//! identically.
+//! Both the review-handler Lambda and the `ivschat-review` CLI call [`PolicySet::review`], so
+//! with the same policy they answer a message identically. The Lambda alone may deny a sender
+//! before the policy is consulted: its ban check reads bans from the state table, which the CLI
+//! has no access to.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,6 @@
 //! `ivschat-review`: review JSON Lines of IVS Chat review requests with the same engine (and the
-//! same reply) as the review-handler Lambda.
+//! same reply) as the review-handler Lambda, except for senders that Lambda denies from its ban
+//! check, which the CLI does not run (it reads no state table).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
