@@ -17,7 +17,7 @@
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
 use function_startup::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
@@ -79,8 +79,8 @@ impl std::fmt::Display for EscalationConfig {
     }
 }
 
-/// Longest timeout a ladder may hold: 14 days, as the moderation API.
-pub const MAX_TIMEOUT_SECONDS: u64 = 14 * 24 * 60 * 60;
+/// Longest timeout a ladder may hold: the toolkit's one limit, 14 days, as the moderation API.
+pub use toolkit_state::MAX_TIMEOUT_SECONDS;
 
 fn seconds_setting(
     config: &ConfigReader<'_>,
@@ -285,11 +285,6 @@ impl From<EscalationError> for lambda_runtime::Diagnostic {
     }
 }
 
-fn unix(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 /// The escalation function, built once at cold start.
 pub struct Escalation {
     config: EscalationConfig,
@@ -326,7 +321,7 @@ impl Escalation {
             {
                 continue;
             }
-            let remember_until = unix(now) + self.config.memory.as_secs();
+            let remember_until = toolkit_state::unix_seconds(now) + self.config.memory.as_secs();
             match self
                 .state
                 .claim_nonce(COUNTED_SCOPE, &denial.message_id, remember_until, now)
@@ -381,7 +376,7 @@ impl Escalation {
     ) -> Result<Option<StepTaken>, EscalationError> {
         let step = self.config.step(level);
         let until = match step {
-            Step::Timeout(length) => Some(unix(now) + length.as_secs()),
+            Step::Timeout(length) => Some(toolkit_state::unix_seconds(now) + length.as_secs()),
             Step::Ban => None,
         };
         let action = if until.is_some() {

@@ -72,10 +72,14 @@ fn handler(c: &mut Criterion) {
 /// A ban source answering at once from memory, with no ban or with a ban until lifted: the
 /// benchmark measures the ban check's own cost (cache lookup, verdict, the read's plumbing), not
 /// the network.
-struct InMemory(Option<review_handler::bans::SenderBan>);
+struct InMemory(Option<toolkit_state::ActiveBan>);
 
-impl review_handler::bans::BanSource for InMemory {
-    fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> review_handler::bans::BanRead<'a> {
+impl toolkit_state::BanLookup for InMemory {
+    fn current_ban<'a>(
+        &'a self,
+        _room: &'a str,
+        _user: &'a str,
+    ) -> toolkit_state::BanLookupFuture<'a> {
         Box::pin(std::future::ready(Ok(self.0)))
     }
 }
@@ -84,8 +88,12 @@ impl review_handler::bans::BanSource for InMemory {
 /// connection): a cache miss waits the whole lookup timeout, then the failure mode applies.
 struct NeverAnswers;
 
-impl review_handler::bans::BanSource for NeverAnswers {
-    fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> review_handler::bans::BanRead<'a> {
+impl toolkit_state::BanLookup for NeverAnswers {
+    fn current_ban<'a>(
+        &'a self,
+        _room: &'a str,
+        _user: &'a str,
+    ) -> toolkit_state::BanLookupFuture<'a> {
         Box::pin(std::future::pending())
     }
 }
@@ -100,7 +108,8 @@ impl review_handler::bans::BanSource for NeverAnswers {
 /// - `cache_miss_read_timeout`: a miss whose read never answers, with the default 50 ms lookup
 ///   timeout: what one message waits at worst before the failure mode applies.
 fn ban_check(c: &mut Criterion) {
-    use review_handler::bans::{BanCheckSettings, BanGate, BanVerdict, SenderBan};
+    use review_handler::bans::{BanCheckSettings, BanVerdict, CachedBanCheck};
+    use toolkit_state::ActiveBan;
 
     let policy = match PolicySet::builtin() {
         Ok(policy) => policy,
@@ -118,18 +127,18 @@ fn ban_check(c: &mut Criterion) {
         fresh_for: std::time::Duration::from_secs(60),
         ..Default::default()
     };
-    let banned = SenderBan {
+    let banned = ActiveBan {
         until: None,
         everywhere: false,
     };
-    let not_banned = BanGate::new(InMemory(None), settings);
-    let banned_gate = BanGate::new(InMemory(Some(banned)), settings);
+    let not_banned = CachedBanCheck::new(InMemory(None), settings);
+    let banned_gate = CachedBanCheck::new(InMemory(Some(banned)), settings);
     let clean: String = "the stream was great today and everyone in chat had a good time watching the final boss fight again gg"
         .chars()
         .take(100)
         .collect();
     let json = request_json(&clean);
-    let review = |gate: Option<&std::sync::Arc<BanGate>>| {
+    let review = |gate: Option<&std::sync::Arc<CachedBanCheck>>| {
         let event: serde_json::Value = serde_json::from_str(black_box(&json)).ok()?;
         runtime
             .block_on(review_handler::review_event(&policy, gate, event))
@@ -161,7 +170,7 @@ fn ban_check(c: &mut Criterion) {
     });
     group.bench_function("cache_miss_instant_read", |b| {
         b.iter_batched(
-            || BanGate::new(InMemory(None), settings),
+            || CachedBanCheck::new(InMemory(None), settings),
             // The gate is returned, so that dropping it is not measured.
             |gate| {
                 let verdict =
@@ -176,7 +185,7 @@ fn ban_check(c: &mut Criterion) {
     let mut slow = c.benchmark_group("ban_check_slow_table");
     // Each check waits the whole 50 ms timeout: ten samples are enough to show the bound holds.
     slow.sample_size(10);
-    let timeout_gate = || BanGate::new(NeverAnswers, settings);
+    let timeout_gate = || CachedBanCheck::new(NeverAnswers, settings);
     assert_eq!(
         runtime.block_on(timeout_gate().check("abcdEFGH1234", "viewer-17")),
         BanVerdict::Clear,

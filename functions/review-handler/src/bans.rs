@@ -20,13 +20,11 @@
 //!   [`RETRY_AFTER`], so an outage costs each message nothing rather than the full timeout.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use function_startup::{ConfigError, ConfigReader};
-use toolkit_state::{BanScope, StateTable};
+use toolkit_state::{ActiveBan, BanLookup, unix_seconds};
 
 /// Default staleness bound of a cached answer.
 pub const DEFAULT_CACHE_SECONDS: i64 = 5;
@@ -98,31 +96,12 @@ impl BanCheckSettings {
     }
 }
 
-/// A ban that applies to a sender.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SenderBan {
-    /// When a timeout ends, unix seconds; `None` for a ban until lifted.
-    pub until: Option<u64>,
-    /// True for a deployment-wide ban.
-    pub everywhere: bool,
-}
-
-impl SenderBan {
-    /// True while it applies at `now` (unix seconds).
-    pub fn is_active(&self, now: u64) -> bool {
-        self.until.is_none_or(|end| end > now)
-    }
-
-    /// The reason the sender sees: `You are banned from this chat.` or `You are timed out
-    /// until 2026-01-01T00:10:00Z.`
-    pub fn reason(&self) -> String {
-        match self.until {
-            None => "You are banned from this chat.".to_owned(),
-            Some(end) => format!(
-                "You are timed out until {}.",
-                toolkit_state::bans::rfc3339(end)
-            ),
-        }
+/// The reason a banned sender sees: `You are banned from this chat.` or `You are timed out
+/// until 2026-01-01T00:10:00Z.`
+pub fn denial_reason(ban: &ActiveBan) -> String {
+    match ban.until_rfc3339() {
+        None => "You are banned from this chat.".to_owned(),
+        Some(end) => format!("You are timed out until {end}."),
     }
 }
 
@@ -132,39 +111,14 @@ pub enum BanVerdict {
     /// Not banned (or unknown, failing open): review the message.
     Clear,
     /// Banned: deny with the ban's reason.
-    Banned(SenderBan),
+    Banned(ActiveBan),
     /// Unknown, failing closed: deny with [`UNAVAILABLE_REASON`].
     Unavailable,
 }
 
-/// The future a [`BanSource`] read returns.
-pub type BanRead<'a> = Pin<Box<dyn Future<Output = Result<Option<SenderBan>, String>> + Send + 'a>>;
-
-/// Where bans are read from.
-pub trait BanSource: Send + Sync + 'static {
-    /// The ban keeping `user_id` out of room `room_id` now, or `None`; `Err` (for logs) when
-    /// the store failed.
-    fn read<'a>(&'a self, room_id: &'a str, user_id: &'a str) -> BanRead<'a>;
-}
-
-impl BanSource for StateTable {
-    fn read<'a>(&'a self, room_id: &'a str, user_id: &'a str) -> BanRead<'a> {
-        Box::pin(async move {
-            let ban = self
-                .active_ban(room_id, user_id, SystemTime::now())
-                .await
-                .map_err(|error| error.to_string())?;
-            Ok(ban.map(|ban| SenderBan {
-                until: ban.expires_at,
-                everywhere: ban.scope == BanScope::Deployment,
-            }))
-        })
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    ban: Option<SenderBan>,
+    ban: Option<ActiveBan>,
     read_at: Instant,
     refreshing: bool,
 }
@@ -175,23 +129,18 @@ struct Cache {
     failed_at: Option<Instant>,
 }
 
-/// The ban check: a cache in front of a [`BanSource`]. Build it once per cold start and share
-/// it (`Arc`): background refreshes hold a reference.
-pub struct BanGate {
-    source: Box<dyn BanSource>,
+/// The review path's ban check: a per-instance cache in front of a [`BanLookup`] (the state
+/// table in the Lambda). Build it once per cold start and share it (`Arc`): background
+/// refreshes hold a reference.
+pub struct CachedBanCheck {
+    source: Box<dyn BanLookup>,
     settings: BanCheckSettings,
     cache: Mutex<Cache>,
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
-impl BanGate {
-    /// A gate reading `source` with `settings`.
-    pub fn new(source: impl BanSource, settings: BanCheckSettings) -> Arc<Self> {
+impl CachedBanCheck {
+    /// A check reading `source` with `settings`.
+    pub fn new(source: impl BanLookup, settings: BanCheckSettings) -> Arc<Self> {
         Arc::new(Self {
             source: Box::new(source),
             settings,
@@ -210,14 +159,14 @@ impl BanGate {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn verdict(ban: Option<SenderBan>) -> BanVerdict {
+    fn verdict(ban: Option<ActiveBan>) -> BanVerdict {
         match ban {
-            Some(ban) if ban.is_active(unix_now()) => BanVerdict::Banned(ban),
+            Some(ban) if ban.is_active(unix_seconds(SystemTime::now())) => BanVerdict::Banned(ban),
             _ => BanVerdict::Clear,
         }
     }
 
-    fn remember(&self, key: (String, String), ban: Option<SenderBan>) {
+    fn remember(&self, key: (String, String), ban: Option<ActiveBan>) {
         let mut cache = self.lock();
         if cache.entries.len() >= CACHE_CAPACITY && !cache.entries.contains_key(&key) {
             cache.entries.clear();
@@ -274,7 +223,7 @@ impl BanGate {
         if !skip_read {
             let read = tokio::time::timeout(
                 self.settings.lookup_timeout,
-                self.source.read(room_id, user_id),
+                self.source.current_ban(room_id, user_id),
             )
             .await;
             match read {
@@ -303,18 +252,18 @@ impl BanGate {
     }
 
     fn refresh_in_background(self: &Arc<Self>, key: (String, String)) {
-        let gate = Arc::clone(self);
+        let check = Arc::clone(self);
         // Only inside a runtime (always, in the Lambda); the answer in hand is used meanwhile.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 let read = tokio::time::timeout(
-                    gate.settings.lookup_timeout * 4,
-                    gate.source.read(&key.0, &key.1),
+                    check.settings.lookup_timeout * 4,
+                    check.source.current_ban(&key.0, &key.1),
                 )
                 .await;
                 match read {
-                    Ok(Ok(ban)) => gate.remember(key, ban),
-                    _ => gate.failed(&key),
+                    Ok(Ok(ban)) => check.remember(key, ban),
+                    _ => check.failed(&key),
                 }
             });
         }
@@ -330,11 +279,15 @@ mod tests {
 
     struct Counting {
         reads: Arc<AtomicUsize>,
-        ban: Option<SenderBan>,
+        ban: Option<ActiveBan>,
     }
 
-    impl BanSource for Counting {
-        fn read<'a>(&'a self, _room: &'a str, _user: &'a str) -> BanRead<'a> {
+    impl BanLookup for Counting {
+        fn current_ban<'a>(
+            &'a self,
+            _room: &'a str,
+            _user: &'a str,
+        ) -> toolkit_state::BanLookupFuture<'a> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             Box::pin(std::future::ready(Ok(self.ban)))
         }
@@ -343,11 +296,11 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_answer_is_used_without_a_read() {
         let reads = Arc::new(AtomicUsize::new(0));
-        let ban = SenderBan {
+        let ban = ActiveBan {
             until: None,
             everywhere: false,
         };
-        let gate = BanGate::new(
+        let check = CachedBanCheck::new(
             Counting {
                 reads: reads.clone(),
                 ban: Some(ban),
@@ -355,26 +308,25 @@ mod tests {
             BanCheckSettings::default(),
         );
         for _ in 0..100 {
-            assert_eq!(gate.check("room", "u").await, BanVerdict::Banned(ban));
+            assert_eq!(check.check("room", "u").await, BanVerdict::Banned(ban));
         }
         assert_eq!(reads.load(Ordering::SeqCst), 1);
-        assert_eq!(gate.check("room", "other").await, BanVerdict::Banned(ban));
+        assert_eq!(check.check("room", "other").await, BanVerdict::Banned(ban));
         assert_eq!(reads.load(Ordering::SeqCst), 2);
     }
 
     #[test]
     fn an_ended_timeout_no_longer_bans() {
-        let ended = SenderBan {
-            until: Some(unix_now() - 1),
+        let ended = ActiveBan {
+            until: Some(unix_seconds(SystemTime::now()) - 1),
             everywhere: false,
         };
-        assert_eq!(BanGate::verdict(Some(ended)), BanVerdict::Clear);
+        assert_eq!(CachedBanCheck::verdict(Some(ended)), BanVerdict::Clear);
         assert_eq!(
-            SenderBan {
+            denial_reason(&ActiveBan {
                 until: Some(1_767_226_200),
                 everywhere: true
-            }
-            .reason(),
+            }),
             "You are timed out until 2026-01-01T00:10:00Z."
         );
     }

@@ -18,12 +18,14 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use function_startup::{ConfigError, ConfigReader, ConfigSource, ProcessEnv};
-use ivschat_api::review::{ReviewRequest, ReviewResponse, ReviewResult};
+use ivschat_api::review::{ReviewRequest, ReviewResponse};
 use ivschat_moderation::{POLICY_PATH_ENV, PolicySet, Review};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
-use crate::bans::{BanCheckSettings, BanGate, BanVerdict, UNAVAILABLE_REASON};
+use crate::bans::{
+    BanCheckSettings, BanVerdict, CachedBanCheck, UNAVAILABLE_REASON, denial_reason,
+};
 
 /// CloudWatch namespace of the EMF metrics.
 pub const METRICS_NAMESPACE: &str = "IvsChat/Review";
@@ -133,18 +135,18 @@ pub fn handle_event(
 /// `bans`, exactly [`handle_event`].
 pub async fn review_event(
     policy: &PolicySet,
-    bans: Option<&Arc<BanGate>>,
+    bans: Option<&Arc<CachedBanCheck>>,
     event: Value,
 ) -> Result<ReviewResponse, ReviewHandlerError> {
     let request = parse_event(event)?;
-    if let Some(gate) = bans {
+    if let Some(check) = bans {
         let started = Instant::now();
-        let verdict = gate
+        let verdict = check
             .check(room_id(&request.room_arn), &request.sender.user_id)
             .await;
         let reason = match verdict {
             BanVerdict::Clear => None,
-            BanVerdict::Banned(ban) => Some(("ban", ban.reason())),
+            BanVerdict::Banned(ban) => Some(("ban", denial_reason(&ban))),
             BanVerdict::Unavailable => {
                 Some(("ban-check-unavailable", UNAVAILABLE_REASON.to_owned()))
             }
@@ -213,16 +215,9 @@ fn deny_sender(request: &ReviewRequest, rule: &str, reason: String, micros: f64)
         timestamp_ms()
     );
     let _ = writeln!(std::io::stdout().lock(), "{line}");
-    ReviewResponse {
-        review_result: ReviewResult::Deny,
-        // Never empty: IVS delivers a DENY to nobody, but the reply must still be valid.
-        content: if request.content.is_empty() {
-            "-".to_owned()
-        } else {
-            request.content.clone()
-        },
-        attributes: std::collections::BTreeMap::from([("Reason".to_owned(), reason)]),
-    }
+    // Within IVS Chat's reply limits whatever the request held (a direct invoke can send more
+    // than 500 code points, or nothing).
+    ivschat_moderation::deny_response(&request.content, &reason)
 }
 
 /// The room id (last segment of the room ARN).

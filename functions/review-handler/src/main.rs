@@ -4,7 +4,7 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use review_handler::ReviewHandlerConfig;
-use review_handler::bans::BanGate;
+use review_handler::bans::CachedBanCheck;
 use serde_json::Value;
 use toolkit_state::StateTable;
 
@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let bans = match &config.state_table_name {
         Some(name) => {
             let aws = function_startup::load_aws_config().await;
-            Some(BanGate::new(
+            Some(CachedBanCheck::new(
                 StateTable::from_sdk_config(&aws, name.clone()),
                 config.ban_check,
             ))

@@ -5,11 +5,11 @@
 //! (moto's server mode, started by scripts/test-all) and fault stand-ins on loopback.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use ivschat_api::review::{ReviewResponse, ReviewResult};
 use ivschat_moderation::PolicySet;
-use review_handler::bans::{BanCheckSettings, BanGate, FailureMode, UNAVAILABLE_REASON};
+use review_handler::bans::{BanCheckSettings, CachedBanCheck, FailureMode, UNAVAILABLE_REASON};
 use review_handler::review_event;
 use toolkit_state::{BanPrecondition, BanScope, NewBan, StateTable};
 use toolkit_test_support::{dynamodb_client, state_table};
@@ -34,9 +34,7 @@ fn policy() -> PolicySet {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    toolkit_state::unix_seconds(SystemTime::now())
 }
 
 async fn ban(table: &StateTable, user: &str, expires_at: Option<u64>) {
@@ -56,7 +54,11 @@ async fn ban(table: &StateTable, user: &str, expires_at: Option<u64>) {
         .expect("ban written");
 }
 
-async fn review(policy: &PolicySet, gate: &Arc<BanGate>, user: &str) -> (ReviewResponse, Duration) {
+async fn review(
+    policy: &PolicySet,
+    gate: &Arc<CachedBanCheck>,
+    user: &str,
+) -> (ReviewResponse, Duration) {
     let started = Instant::now();
     let response = review_event(policy, Some(gate), event(user, "hello everyone"))
         .await
@@ -69,7 +71,7 @@ async fn a_sender_banned_mid_session_is_denied_with_a_reason_they_see() {
     // GIVEN a chatter whose session began before a moderator banned them
     let table = state_table().await;
     ban(&table, "viewer-banned", None).await;
-    let gate = BanGate::new(table.clone(), BanCheckSettings::default());
+    let gate = CachedBanCheck::new(table.clone(), BanCheckSettings::default());
     let policy = policy();
     // WHEN they send a clean message THEN it is denied with the ban's reason
     let (response, _) = review(&policy, &gate, "viewer-banned").await;
@@ -89,7 +91,7 @@ async fn a_timed_out_sender_is_told_until_when() {
     let table = state_table().await;
     let end = unix_now() + 600;
     ban(&table, "viewer-timeout", Some(end)).await;
-    let gate = BanGate::new(table, BanCheckSettings::default());
+    let gate = CachedBanCheck::new(table, BanCheckSettings::default());
     let (response, _) = review(&policy(), &gate, "viewer-timeout").await;
     assert_eq!(response.review_result, ReviewResult::Deny);
     let reason = &response.attributes["Reason"];
@@ -104,7 +106,7 @@ async fn a_new_ban_reaches_a_warm_instance_within_the_staleness_bound() {
         fresh_for: Duration::from_secs(1),
         ..BanCheckSettings::default()
     };
-    let gate = BanGate::new(table.clone(), settings);
+    let gate = CachedBanCheck::new(table.clone(), settings);
     let policy = policy();
     assert_eq!(
         review(&policy, &gate, "viewer-later").await.0.review_result,
@@ -126,7 +128,7 @@ async fn cached_answers_cost_no_read() {
     // judged from the cache, in microseconds
     let table = state_table().await;
     ban(&table, "viewer-cached", None).await;
-    let gate = BanGate::new(table, BanCheckSettings::default());
+    let gate = CachedBanCheck::new(table, BanCheckSettings::default());
     let policy = policy();
     review(&policy, &gate, "viewer-cached").await;
     let (response, took) = review(&policy, &gate, "viewer-cached").await;
@@ -157,9 +159,9 @@ fn unreachable_endpoint() -> String {
     url
 }
 
-async fn faulty_gate(url: &str, on_failure: FailureMode) -> Arc<BanGate> {
+async fn faulty_gate(url: &str, on_failure: FailureMode) -> Arc<CachedBanCheck> {
     let table = StateTable::new(dynamodb_client(url), "state");
-    BanGate::new(
+    CachedBanCheck::new(
         table,
         BanCheckSettings {
             on_failure,
@@ -206,7 +208,7 @@ async fn an_unreachable_table_fails_open_or_closed_inside_the_budget() {
 #[tokio::test]
 async fn a_policy_denial_still_applies_to_a_sender_who_is_not_banned() {
     let table = state_table().await;
-    let gate = BanGate::new(table, BanCheckSettings::default());
+    let gate = CachedBanCheck::new(table, BanCheckSettings::default());
     let response = review_event(
         &policy(),
         Some(&gate),

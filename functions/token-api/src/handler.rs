@@ -11,7 +11,9 @@ use ivschat_api::ChatClient;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::TokenApiConfig;
-use crate::token::{BanList, ChatTokenRequest, TokenIssuer};
+use toolkit_state::BanLookup;
+
+use crate::token::{ChatTokenRequest, TokenIssuer};
 
 /// The one route this function serves.
 pub const TOKENS_ROUTE: &str = "/rooms/{roomId}/tokens";
@@ -43,7 +45,7 @@ impl TokenApi {
     }
 
     /// The same API consulting `bans` before minting.
-    pub fn with_ban_list(mut self, bans: impl BanList + 'static) -> Self {
+    pub fn with_ban_list(mut self, bans: impl BanLookup) -> Self {
         self.issuer = self.issuer.with_ban_list(bans);
         self
     }

@@ -17,6 +17,4 @@ pub mod token;
 pub use config::TokenApiConfig;
 pub use handler::{TokenApi, handle_request};
 pub use roles::{GrantedCapabilities, RoleCapabilities};
-pub use token::{
-    BanList, BanNotice, ChatTokenRequest, IssuedToken, NoBans, StateBans, TokenError, TokenIssuer,
-};
+pub use token::{ChatTokenRequest, IssuedToken, TokenError, TokenIssuer, refusal_text};

@@ -3,7 +3,7 @@
 
 use ivschat_api::{ChatClient, ClientSettings};
 use lambda_http::Error;
-use token_api::{StateBans, TokenApi, TokenApiConfig, handle_request};
+use token_api::{TokenApi, TokenApiConfig, handle_request};
 use toolkit_state::StateTable;
 
 #[tokio::main]
@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let bans = config
         .state_table_name
         .clone()
-        .map(|name| StateBans::new(StateTable::from_sdk_config(&aws, name)));
+        .map(|name| StateTable::from_sdk_config(&aws, name));
     let mut api = TokenApi::new(
         config,
         ChatClient::from_sdk_config(&aws, ClientSettings::default()),

@@ -3,14 +3,11 @@
 //! about Lambda or HTTP beyond the error mapping.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::pin::Pin;
-use std::time::SystemTime;
 
 use http_api::{ApiError, CallerIdentity, ErrorCode, JsonObject, ManagedRooms, RoomAccessError};
 use ivschat_api::model::{Capability, ChatToken, CreateChatTokenRequest};
 use ivschat_api::{ChatClient, IvsChatError, RoomArn, Violation};
-use toolkit_state::{BanScope, StateTable};
+use toolkit_state::{ActiveBan, BanLookup, NoBans, StateError};
 
 use crate::config::DEFAULT_SESSION_MINUTES;
 use crate::roles::RoleCapabilities;
@@ -82,14 +79,14 @@ pub enum TokenError {
     #[error("capability {0} is not allowed for the caller's roles")]
     CapabilityNotAllowed(Capability),
     /// The caller is banned or timed out in this room (or in every room).
-    #[error("the caller may not join this room: {0}")]
-    Banned(BanNotice),
+    #[error("the caller may not join this room: {}", refusal_text(.0))]
+    Banned(ActiveBan),
     /// The room may not be used.
     #[error(transparent)]
     Room(#[from] RoomAccessError),
-    /// The ban list could not be checked.
+    /// The bans could not be checked.
     #[error("ban list unavailable: {0}")]
-    BanListUnavailable(String),
+    BanListUnavailable(StateError),
     /// CreateChatToken failed.
     #[error("CreateChatToken failed: {0}")]
     Chat(#[from] IvsChatError),
@@ -108,12 +105,10 @@ impl From<TokenError> for ApiError {
                 format!("capabilities: {capability} is not allowed for your roles"),
             )
             .with_field("capabilities"),
-            TokenError::Banned(notice) => {
-                ApiError::new(ErrorCode::UserNotAllowed, notice.to_string())
-            }
+            TokenError::Banned(ban) => ApiError::new(ErrorCode::UserNotAllowed, refusal_text(&ban)),
             TokenError::Room(error) => error.into(),
-            TokenError::BanListUnavailable(detail) => {
-                tracing::warn!(%detail, "ban list check failed; no token issued");
+            TokenError::BanListUnavailable(error) => {
+                tracing::warn!(%error, "ban list check failed; no token issued");
                 ApiError::upstream_failure()
             }
             TokenError::Chat(error) => ApiError::from_chat_error(&error),
@@ -121,89 +116,17 @@ impl From<TokenError> for ApiError {
     }
 }
 
-/// Why and until when a user may not join: what the 403 says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BanNotice {
-    /// When a timeout ends, unix seconds; `None` for a ban until lifted.
-    pub until: Option<u64>,
-    /// True for a deployment-wide ban (every room), false for this room only.
-    pub everywhere: bool,
-}
-
-impl std::fmt::Display for BanNotice {
-    /// `you are banned from this room until a moderator lifts the ban` or `you are timed out
-    /// in every room until 2026-01-01T00:10:00Z`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let place = if self.everywhere {
-            "every room"
-        } else {
-            "this room"
-        };
-        match self.until {
-            None => write!(
-                f,
-                "you are banned from {place} until a moderator lifts the ban"
-            ),
-            Some(end) => write!(
-                f,
-                "you are timed out in {place} until {}",
-                toolkit_state::bans::rfc3339(end)
-            ),
-        }
-    }
-}
-
-/// The future a [`BanList`] check returns.
-pub type BanCheck<'a> =
-    Pin<Box<dyn Future<Output = Result<Option<BanNotice>, String>> + Send + 'a>>;
-
-/// Decides whether a user is banned from a room. Bans that outlive a disconnect are refused
-/// here, before any token is minted (DisconnectUser alone does not ban; docs/ivs-chat.md §8.9).
-pub trait BanList: Send + Sync {
-    /// The ban keeping `user_id` out of `room`, or `None`; an `Err` (the store's failure, for
-    /// logs) turns into 502: no token is issued while bans cannot be checked.
-    fn active_ban<'a>(&'a self, room: &'a RoomArn, user_id: &'a str) -> BanCheck<'a>;
-}
-
-/// The ban list when no state table is configured (local runs without DynamoDB): nobody is
-/// banned.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoBans;
-
-impl BanList for NoBans {
-    fn active_ban<'a>(&'a self, _room: &'a RoomArn, _user_id: &'a str) -> BanCheck<'a> {
-        Box::pin(std::future::ready(Ok(None)))
-    }
-}
-
-/// The bans in the toolkit's state table (`STATE_TABLE_NAME`): the room's ban and the
-/// deployment-wide one, read at once with strongly consistent reads, so a ban applies from
-/// the moment it is written; an ended timeout no longer counts even before TTL deletes it.
-#[derive(Debug, Clone)]
-pub struct StateBans {
-    table: StateTable,
-}
-
-impl StateBans {
-    /// The bans in `table`.
-    pub fn new(table: StateTable) -> Self {
-        Self { table }
-    }
-}
-
-impl BanList for StateBans {
-    fn active_ban<'a>(&'a self, room: &'a RoomArn, user_id: &'a str) -> BanCheck<'a> {
-        Box::pin(async move {
-            let ban = self
-                .table
-                .active_ban(room.id(), user_id, SystemTime::now())
-                .await
-                .map_err(|error| error.to_string())?;
-            Ok(ban.map(|ban| BanNotice {
-                until: ban.expires_at,
-                everywhere: ban.scope == BanScope::Deployment,
-            }))
-        })
+/// What the 403 says to a banned caller: `you are banned from this room until a moderator
+/// lifts the ban` or `you are timed out in every room until 2026-01-01T00:10:00Z`.
+pub fn refusal_text(ban: &ActiveBan) -> String {
+    let place = if ban.everywhere {
+        "every room"
+    } else {
+        "this room"
+    };
+    match ban.until_rfc3339() {
+        None => format!("you are banned from {place} until a moderator lifts the ban"),
+        Some(end) => format!("you are timed out in {place} until {end}"),
     }
 }
 
@@ -226,7 +149,7 @@ pub struct TokenIssuer {
     rooms: ManagedRooms,
     roles: RoleCapabilities,
     max_session_minutes: i64,
-    bans: Box<dyn BanList>,
+    bans: Box<dyn BanLookup>,
 }
 
 impl TokenIssuer {
@@ -246,8 +169,11 @@ impl TokenIssuer {
         }
     }
 
-    /// The same issuer consulting `bans` before minting.
-    pub fn with_ban_list(mut self, bans: impl BanList + 'static) -> Self {
+    /// The same issuer consulting `bans` before minting (the state table in the Lambda). Bans
+    /// that outlive a disconnect are refused here, before any token is minted (DisconnectUser
+    /// alone does not ban; docs/ivs-chat.md §8.9); while bans cannot be checked, no token is
+    /// issued (502).
+    pub fn with_ban_list(mut self, bans: impl BanLookup) -> Self {
         self.bans = Box::new(bans);
         self
     }
@@ -283,13 +209,13 @@ impl TokenIssuer {
             .rooms
             .resolve(&caller.user_id, "roomId", room_id)
             .await?;
-        if let Some(notice) = self
+        if let Some(ban) = self
             .bans
-            .active_ban(&room, &caller.user_id)
+            .current_ban(room.id(), &caller.user_id)
             .await
             .map_err(TokenError::BanListUnavailable)?
         {
-            return Err(TokenError::Banned(notice));
+            return Err(TokenError::Banned(ban));
         }
         let mut attributes =
             BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), canonical_roles(&granted.roles))]);
@@ -337,21 +263,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_ban_notice_says_where_and_until_when() {
-        let timeout = BanNotice {
+    fn a_ban_refusal_says_where_and_until_when() {
+        let timeout = ActiveBan {
             until: Some(1_767_226_200),
             everywhere: false,
         };
         assert_eq!(
-            timeout.to_string(),
+            refusal_text(&timeout),
             "you are timed out in this room until 2026-01-01T00:10:00Z"
         );
-        let ban = BanNotice {
+        let ban = ActiveBan {
             until: None,
             everywhere: true,
         };
         assert_eq!(
-            ban.to_string(),
+            refusal_text(&ban),
             "you are banned from every room until a moderator lifts the ban"
         );
     }

@@ -5,20 +5,18 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use common::*;
 use http::StatusCode;
-use token_api::{StateBans, TokenApi};
+use token_api::TokenApi;
 use toolkit_state::{BanPrecondition, BanScope, BanWrite, NewBan, StateTable};
 
 /// The chatter the `post-token-chatter` fixture's claims name.
 const CHATTER: &str = "5b6c7d8e-0001-4a2b-9c3d-chatter00001";
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    toolkit_state::unix_seconds(SystemTime::now())
 }
 
 async fn ban(table: &StateTable, scope: BanScope, expires_at: Option<u64>) {
@@ -44,8 +42,7 @@ async fn a_banned_user_gets_no_token_until_the_ban_is_lifted() {
     // GIVEN a chatter banned from the managed room
     let emulator = start_emulator().await;
     let table = state_table().await;
-    let api =
-        TokenApi::new(config(), client(&emulator)).with_ban_list(StateBans::new(table.clone()));
+    let api = TokenApi::new(config(), client(&emulator)).with_ban_list(table.clone());
     ban(&table, BanScope::Room(MANAGED_ROOM.to_owned()), None).await;
     // WHEN they ask for a token THEN 403 says they are banned until a moderator lifts it
     let refused = call(&api, fixture("post-token-chatter")).await;
@@ -78,8 +75,7 @@ async fn a_timed_out_user_is_told_until_when_and_gets_a_token_once_it_ends() {
     // GIVEN a chatter timed out everywhere for two seconds
     let emulator = start_emulator().await;
     let table = state_table().await;
-    let api =
-        TokenApi::new(config(), client(&emulator)).with_ban_list(StateBans::new(table.clone()));
+    let api = TokenApi::new(config(), client(&emulator)).with_ban_list(table.clone());
     let end = unix_now() + 2;
     ban(&table, BanScope::Deployment, Some(end)).await;
     // WHEN they ask for a token THEN 403 names the end of the timeout in RFC 3339
@@ -111,7 +107,7 @@ async fn an_unreachable_ban_list_issues_no_token() {
     // detail, and no token: bans fail closed in the token API
     let emulator = start_emulator().await;
     let table = StateTable::new(dynamodb_client(&dynamodb_url()), "no-such-table");
-    let api = TokenApi::new(config(), client(&emulator)).with_ban_list(StateBans::new(table));
+    let api = TokenApi::new(config(), client(&emulator)).with_ban_list(table);
     let response = call(&api, fixture("post-token-chatter")).await;
     assert_error(&response, 502, "UpstreamFailure", None);
 }

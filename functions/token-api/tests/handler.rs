@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use http::{HeaderValue, StatusCode, header};
 use ivschat_emulator::{Capability, FaultKind, FaultRule, FaultTrigger};
-use token_api::token::{BanCheck, BanList, BanNotice};
+use toolkit_state::{ActiveBan, BanLookup, BanLookupFuture};
 
 fn fault(operation: &str, kind: FaultKind) -> FaultRule {
     FaultRule {
@@ -387,9 +387,9 @@ async fn checks_run_in_the_documented_order() {
 
 struct BannedUser(&'static str);
 
-impl BanList for BannedUser {
-    fn active_ban<'a>(&'a self, _room: &'a ivschat_api::RoomArn, user_id: &'a str) -> BanCheck<'a> {
-        let notice = BanNotice {
+impl BanLookup for BannedUser {
+    fn current_ban<'a>(&'a self, _room_id: &'a str, user_id: &'a str) -> BanLookupFuture<'a> {
+        let notice = ActiveBan {
             until: None,
             everywhere: false,
         };

@@ -40,7 +40,7 @@ pub use engine::{
 pub use mask::mask_spans;
 pub use normalise::{NormalisedText, normalise};
 pub use policy::{Action, PolicyDocument, Severity};
-pub use review::{REASON_ATTRIBUTE, Review};
+pub use review::{REASON_ATTRIBUTE, Review, deny_response};
 pub use terms::{MatchMode, TermMatcher};
 
 /// Environment variable by which deployments name their policy file. The engine never reads it:

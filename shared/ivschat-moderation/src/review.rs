@@ -56,15 +56,15 @@ fn build_response(
     flag_attribute: &str,
 ) -> ReviewResponse {
     let allowed_content = match &decision.verdict {
-        Verdict::Deny { reason } => return deny(&request.content, reason),
+        Verdict::Deny { reason } => return deny_response(&request.content, reason),
         Verdict::Allow => request.content.clone(),
         Verdict::Rewrite { content } => content.clone(),
     };
     if allowed_content.is_empty() {
-        return deny(&request.content, FALLBACK_REASON);
+        return deny_response(&request.content, FALLBACK_REASON);
     }
     if allowed_content.chars().count() > MAX_MESSAGE_CODE_POINTS {
-        return deny(&request.content, TOO_LONG_REASON);
+        return deny_response(&request.content, TOO_LONG_REASON);
     }
     let mut attributes = request.attributes.clone();
     if !decision.flagged_categories.is_empty() {
@@ -90,11 +90,15 @@ fn build_response(
     };
     match response.check_limits() {
         Ok(()) => response,
-        Err(_) => deny(&request.content, FALLBACK_REASON),
+        Err(_) => deny_response(&request.content, FALLBACK_REASON),
     }
 }
 
-fn deny(original: &str, reason: &str) -> ReviewResponse {
+/// A DENY reply to a message whose original content is `original`, with `reason` for the
+/// sender: always within IVS Chat's reply limits (content 1 to 500 code points, the reason cut
+/// to the attribute budget), whatever the request held. Every denial the review handler makes,
+/// the policy's and its own (a ban), is built here.
+pub fn deny_response(original: &str, reason: &str) -> ReviewResponse {
     let mut content: String = original.chars().take(MAX_MESSAGE_CODE_POINTS).collect();
     if content.is_empty() {
         content = reason.to_string();

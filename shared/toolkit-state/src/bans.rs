@@ -15,8 +15,14 @@
 //! changes: a ban is created only where no active ban exists ([`BanPrecondition::NoActiveBan`]),
 //! and an active ban is replaced or lifted only at the version the caller last read
 //! ([`BanPrecondition::Version`]). A refused write reports the ban that stands.
+//!
+//! Every function that needs to know whether a sender is banned asks the same question through
+//! [`BanLookup`] and gets the same answer, an [`ActiveBan`]; each keeps only its own wording of
+//! it (the review handler's denial reason, the token API's refusal).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::SdkError;
@@ -24,12 +30,80 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use crate::{EXPIRES_AT, PARTITION_KEY, SORT_KEY, StateError, StateTable, classify};
+use crate::{EXPIRES_AT, PARTITION_KEY, SORT_KEY, StateError, StateTable, classify, unix_seconds};
 
 /// Longest user id, in characters (IVS Chat's userId rule, docs/ivs-chat.md §2.3).
 pub const MAX_USER_ID_CHARS: usize = 128;
 /// Most bans one page of [`StateTable::list_bans`] returns.
 pub const MAX_PAGE_SIZE: i32 = 100;
+/// Longest timeout, in seconds: 14 days (Twitch's longest). Moderators' timeouts and the
+/// escalation ladder's steps are both held to it.
+pub const MAX_TIMEOUT_SECONDS: u64 = 14 * 24 * 60 * 60;
+
+/// The ban that keeps a sender out of a room: the one answer every function needs from the
+/// table, whatever it then tells the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveBan {
+    /// When a timeout ends, unix seconds; `None` for a ban until lifted.
+    pub until: Option<u64>,
+    /// True for a deployment-wide ban (every room), false for this room only.
+    pub everywhere: bool,
+}
+
+impl ActiveBan {
+    /// True while it applies at `now` (unix seconds).
+    pub fn is_active(&self, now: u64) -> bool {
+        self.until.is_none_or(|end| end > now)
+    }
+
+    /// When a timeout ends, as RFC 3339 UTC text; `None` for a ban until lifted.
+    pub fn until_rfc3339(&self) -> Option<String> {
+        self.until.map(rfc3339)
+    }
+}
+
+impl From<&BanRecord> for ActiveBan {
+    fn from(ban: &BanRecord) -> Self {
+        Self {
+            until: ban.expires_at,
+            everywhere: ban.scope == BanScope::Deployment,
+        }
+    }
+}
+
+/// The future a [`BanLookup`] returns.
+pub type BanLookupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<ActiveBan>, StateError>> + Send + 'a>>;
+
+/// Where the functions ask whether a sender is banned: the ban keeping `user_id` out of room
+/// `room_id` now (the room's ban or the deployment-wide one, whichever lasts longer), or `None`.
+/// [`StateTable`] answers from the table; [`NoBans`] where no table is configured; tests answer
+/// with their own.
+pub trait BanLookup: Send + Sync + 'static {
+    /// The active ban of `user_id` in room `room_id` now, or `None`; `Err` when the table did
+    /// not answer (each caller has its own failure rule).
+    fn current_ban<'a>(&'a self, room_id: &'a str, user_id: &'a str) -> BanLookupFuture<'a>;
+}
+
+impl BanLookup for StateTable {
+    fn current_ban<'a>(&'a self, room_id: &'a str, user_id: &'a str) -> BanLookupFuture<'a> {
+        Box::pin(async move {
+            let ban = self.active_ban(room_id, user_id, SystemTime::now()).await?;
+            Ok(ban.as_ref().map(ActiveBan::from))
+        })
+    }
+}
+
+/// The lookup where no state table is configured (local runs without DynamoDB): nobody is
+/// banned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBans;
+
+impl BanLookup for NoBans {
+    fn current_ban<'a>(&'a self, _room_id: &'a str, _user_id: &'a str) -> BanLookupFuture<'a> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
+}
 
 const DEPLOYMENT_PARTITION: &str = "ban#deployment";
 const USER_PREFIX: &str = "user#";
@@ -165,11 +239,6 @@ pub struct BanPage {
     pub next_after: Option<String>,
 }
 
-fn seconds(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 fn millis(now: SystemTime) -> u64 {
     now.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
         u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
@@ -244,7 +313,7 @@ impl StateTable {
     ) -> Result<BanWrite, StateError> {
         ban.scope.check()?;
         check_user(&ban.user_id)?;
-        let now_seconds = seconds(now);
+        let now_seconds = unix_seconds(now);
         if ban.expires_at.is_some_and(|end| end <= now_seconds) {
             return Err(StateError::Invalid {
                 field: "expiresAt",
@@ -329,7 +398,7 @@ impl StateTable {
             .send()
             .await
             .map_err(|error| classify("GetItem", &error))?;
-        let now_seconds = seconds(now);
+        let now_seconds = unix_seconds(now);
         Ok(output
             .item()
             .and_then(record)
@@ -368,7 +437,7 @@ impl StateTable {
     ) -> Result<BanRemoval, StateError> {
         scope.check()?;
         check_user(user_id)?;
-        let now_seconds = seconds(now);
+        let now_seconds = unix_seconds(now);
         let request = self
             .client
             .delete_item()
@@ -442,7 +511,7 @@ impl StateTable {
             .send()
             .await
             .map_err(|error| classify("Query", &error))?;
-        let now_seconds = seconds(now);
+        let now_seconds = unix_seconds(now);
         let bans = output
             .items()
             .iter()

@@ -21,7 +21,8 @@ pub mod bans;
 pub mod strikes;
 
 pub use bans::{
-    BanPage, BanPrecondition, BanRecord, BanRemoval, BanScope, BanWrite, MAX_PAGE_SIZE, NewBan,
+    ActiveBan, BanLookup, BanLookupFuture, BanPage, BanPrecondition, BanRecord, BanRemoval,
+    BanScope, BanWrite, MAX_PAGE_SIZE, MAX_TIMEOUT_SECONDS, NewBan, NoBans,
 };
 pub use strikes::Counter;
 
@@ -43,6 +44,12 @@ pub const EXPIRES_AT: &str = "expiresAt";
 pub const TABLE_NAME_VARIABLE: &str = "STATE_TABLE_NAME";
 /// Longest scope or key accepted in a nonce item's partition key.
 pub const MAX_KEY_CHARS: usize = 512;
+
+/// Unix seconds of `at` (0 for a time before 1970): the unit of every time the table holds.
+pub fn unix_seconds(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
 
 /// Why the state table could not answer. Never carries item values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,9 +153,7 @@ impl StateTable {
     ) -> Result<NonceClaim, StateError> {
         check_key("scope", scope)?;
         check_key("key", key)?;
-        let now_seconds = now
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
+        let now_seconds = unix_seconds(now);
         let result = self
             .client
             .put_item()

@@ -10,13 +10,15 @@
 //! counting at once give every strike its own number: exactly one of them sees the count that
 //! crosses a threshold.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use crate::{EXPIRES_AT, PARTITION_KEY, SORT_KEY, StateError, StateTable, check_key, classify};
+use crate::{
+    EXPIRES_AT, PARTITION_KEY, SORT_KEY, StateError, StateTable, check_key, classify, unix_seconds,
+};
 
 /// Which counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +36,6 @@ impl Counter {
             Self::Offences => "offence",
         }
     }
-}
-
-fn seconds(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// Attempts at a counter update before giving up on a write race (each retry follows a
@@ -64,7 +61,7 @@ impl StateTable {
                 rule: "must be 1 to 128 characters",
             });
         }
-        let now_seconds = seconds(now);
+        let now_seconds = unix_seconds(now);
         let window_end = now_seconds.saturating_add(window.as_secs().max(1));
         let key = |builder: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
             builder

@@ -154,11 +154,7 @@ fn allowed(layer: Layer) -> &'static [Layer] {
         Layer::IvsChatApi => &[],
         Layer::Moderation | Layer::Local => &[Layer::IvsChatApi],
         Layer::FunctionLibrary => &[Layer::IvsChatApi, Layer::FunctionLibrary],
-        Layer::Function => &[
-            Layer::IvsChatApi,
-            Layer::Moderation,
-            Layer::FunctionLibrary,
-        ],
+        Layer::Function => &[Layer::IvsChatApi, Layer::Moderation, Layer::FunctionLibrary],
         Layer::Tests => &[
             Layer::IvsChatApi,
             Layer::Moderation,
@@ -318,17 +314,39 @@ fn a_second_way_into_ivs_chat_is_caught() {
     let mut tested = crate_in(Layer::Function, "token-api", true, &[]);
     tested.dev_deps.push("aws-sdk-ivschat".into());
     let crates = vec![
-        crate_in(Layer::IvsChatApi, "ivschat-api", false, &["aws-sdk-ivschat"]),
+        crate_in(
+            Layer::IvsChatApi,
+            "ivschat-api",
+            false,
+            &["aws-sdk-ivschat"],
+        ),
         crate_in(Layer::Function, "tag-manager", true, &["aws-sdk-ivschat"]),
-        crate_in(Layer::FunctionLibrary, "http-api", false, &["aws-sdk-ivschat"]),
+        crate_in(
+            Layer::FunctionLibrary,
+            "http-api",
+            false,
+            &["aws-sdk-ivschat"],
+        ),
         tested,
     ];
     // WHEN the rules are checked THEN each of the three is reported, and ivschat-api is not
     let broken = violations(&crates);
     assert_eq!(broken.len(), 3, "{broken:?}");
-    assert!(broken.iter().any(|b| b.starts_with("tag-manager: depends on aws-sdk-ivschat")));
-    assert!(broken.iter().any(|b| b.starts_with("http-api: depends on aws-sdk-ivschat")));
-    assert!(broken.iter().any(|b| b.starts_with("token-api: dev-depends on aws-sdk-ivschat")));
+    assert!(
+        broken
+            .iter()
+            .any(|b| b.starts_with("tag-manager: depends on aws-sdk-ivschat"))
+    );
+    assert!(
+        broken
+            .iter()
+            .any(|b| b.starts_with("http-api: depends on aws-sdk-ivschat"))
+    );
+    assert!(
+        broken
+            .iter()
+            .any(|b| b.starts_with("token-api: dev-depends on aws-sdk-ivschat"))
+    );
 }
 
 #[test]
@@ -340,6 +358,8 @@ fn a_crate_in_a_folder_of_another_name_is_caught() {
     let broken = violations(&[misplaced]);
     assert_eq!(
         broken,
-        vec!["ivschat-api: lives in a folder named shared; each crate's folder is named as the crate"]
+        vec![
+            "ivschat-api: lives in a folder named shared; each crate's folder is named as the crate"
+        ]
     );
 }
