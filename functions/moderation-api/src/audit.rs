@@ -1,9 +1,13 @@
-//! The audit trail: one structured log line (target `audit`) per request to a moderation
-//! route, whatever its outcome.
+//! The audit trail: one structured log line (target `audit`) per request to a moderation or
+//! ban route or the webhook, whatever its outcome (a refused method included); a CORS
+//! preflight acts on nothing and writes none. Only values that passed authorisation
+//! ([`AuditRecord::describe`]) are recorded as the target and the reason.
 
 use std::fmt;
 
 use http_api::log_field;
+
+use crate::authorise::AuthorisedAction;
 
 /// The `tracing` target of audit lines, for log filters and subscriptions.
 pub const AUDIT_TARGET: &str = "audit";
@@ -34,7 +38,7 @@ impl fmt::Display for Actor {
 pub struct AuditRecord {
     /// Who.
     pub actor: Actor,
-    /// `delete_message`, `disconnect_user` or `send_event`, once known.
+    /// The action's name (`delete_message`, `ban_user`, …), once known.
     pub action: Option<&'static str>,
     /// The room id.
     pub room: Option<String>,
@@ -57,6 +61,16 @@ impl AuditRecord {
             reason: None,
             request_id,
         }
+    }
+
+    /// Records what an authorised action is: its actor, name, room, target and reason.
+    pub fn describe(&mut self, authorised: &AuthorisedAction) {
+        let action = authorised.action();
+        self.actor = authorised.actor().clone();
+        self.action = Some(action.name().as_str());
+        self.room = Some(action.room_label().to_owned());
+        self.target = Some(action.target().to_owned());
+        self.reason = action.reason().map(str::to_owned);
     }
 
     /// Writes the line: `outcome` is `succeeded`, `refused` (4xx) or `failed` (429/5xx). Every

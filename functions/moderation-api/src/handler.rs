@@ -1,13 +1,13 @@
-//! The Lambda glue: routes, identity or signature, body, checks, then one
-//! [`Moderator::execute`] call and one audit line.
-//!
-//! Ban routes ([`crate::bans`]) need a moderator role for a room and an admin role
-//! (`ADMIN_ROLES`) for deployment-wide bans; they go through [`BanDesk::execute`].
+//! The Lambda glue: one route table, then for every request the same steps: the caller
+//! (verified claims, or the webhook's signature), the action ([`ModeratorAction`], from the
+//! route or the webhook body), authorised once ([`authorise`]), for a webhook its nonce claimed,
+//! carried out by the one executor ([`ActionExecutor::execute`]), and one audit line
+//! ([`AuditRecord`]) whatever the outcome (a CORS preflight is not an action and writes none).
 //!
 //! A webhook is refused, in this order: body over 16 KiB (413); missing, malformed, stale or
 //! wrong signature (401); bad body (400/413); an action that breaks a rule (400/403); a nonce
 //! already seen inside the signature window (409 `ReplayDetected`; the state table holds seen
-//! nonces across every instance). Only then is IVS Chat called.
+//! nonces across every instance). Only then is IVS Chat called or the state table written.
 
 use std::convert::Infallible;
 
@@ -20,10 +20,11 @@ use ivschat_api::ChatClient;
 use lambda_http::{Body, Request, RequestExt, Response};
 use toolkit_state::{BanScope, NonceClaim, StateTable};
 
-use crate::actions::{ModerationAction, Moderator};
+use crate::action::{ActionName, ModeratorAction};
 use crate::audit::{Actor, AuditRecord};
-use crate::bans::{BanAction, BanDesk};
+use crate::authorise::{AuthorisedAction, Caller, authorise};
 use crate::config::ModerationApiConfig;
+use crate::executor::ActionExecutor;
 
 /// `POST` with optional `{reason}`: DeleteMessage.
 pub const DELETE_MESSAGE_ROUTE: &str = "/rooms/{roomId}/messages/{messageId}/delete";
@@ -63,22 +64,11 @@ pub const WEBHOOK_METHODS: [Method; 1] = [Method::POST];
 /// The state table scope of seen webhook nonces.
 pub const WEBHOOK_NONCE_SCOPE: &str = "moderation-webhook";
 
+/// What a path serves: the signed webhook, or one action in a room or in every room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
-    DeleteMessage,
-    DisconnectUser,
-    SendEvent,
     Webhook,
-    Ban(BanRoute, Scope),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BanRoute {
-    Ban,
-    Timeout,
-    Unban,
-    Get,
-    List,
+    Action(ActionName, Scope),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,8 +80,7 @@ enum Scope {
 /// The moderation API, built once at cold start.
 pub struct ModerationApi {
     config: ModerationApiConfig,
-    moderator: Moderator,
-    bans: BanDesk,
+    executor: ActionExecutor,
     clock: Box<dyn Clock>,
     routes: Vec<(RoutePattern, Route)>,
     state: Option<StateTable>,
@@ -101,39 +90,48 @@ impl ModerationApi {
     /// The API for `config`, calling IVS Chat through `client`, with the system clock.
     pub fn new(config: ModerationApiConfig, client: ChatClient) -> Self {
         let rooms = ManagedRooms::new(client.clone(), config.scope.clone(), config.room_cache);
-        let bans = BanDesk::new(client.clone(), None);
-        let moderator = Moderator::new(client, rooms, config.events.clone());
-        let ban = |pattern, route, scope| (RoutePattern::new(pattern), Route::Ban(route, scope));
+        let executor = ActionExecutor::new(client, rooms, None);
+        let action =
+            |pattern, name, scope| (RoutePattern::new(pattern), Route::Action(name, scope));
         Self {
             config,
-            moderator,
-            bans,
+            executor,
             clock: Box::new(SystemClock),
             routes: vec![
-                (
-                    RoutePattern::new(DELETE_MESSAGE_ROUTE),
-                    Route::DeleteMessage,
+                action(DELETE_MESSAGE_ROUTE, ActionName::DeleteMessage, Scope::Room),
+                action(
+                    DISCONNECT_USER_ROUTE,
+                    ActionName::DisconnectUser,
+                    Scope::Room,
                 ),
-                (
-                    RoutePattern::new(DISCONNECT_USER_ROUTE),
-                    Route::DisconnectUser,
-                ),
-                (RoutePattern::new(SEND_EVENT_ROUTE), Route::SendEvent),
+                action(SEND_EVENT_ROUTE, ActionName::SendEvent, Scope::Room),
                 (RoutePattern::new(WEBHOOK_ROUTE), Route::Webhook),
-                ban(ROOM_BAN_ROUTE, BanRoute::Ban, Scope::Room),
-                ban(ROOM_TIMEOUT_ROUTE, BanRoute::Timeout, Scope::Room),
-                ban(ROOM_UNBAN_ROUTE, BanRoute::Unban, Scope::Room),
-                ban(ROOM_BAN_GET_ROUTE, BanRoute::Get, Scope::Room),
-                ban(ROOM_BAN_LIST_ROUTE, BanRoute::List, Scope::Room),
-                ban(DEPLOYMENT_BAN_ROUTE, BanRoute::Ban, Scope::Deployment),
-                ban(
+                action(ROOM_BAN_ROUTE, ActionName::BanUser, Scope::Room),
+                action(ROOM_TIMEOUT_ROUTE, ActionName::TimeoutUser, Scope::Room),
+                action(ROOM_UNBAN_ROUTE, ActionName::UnbanUser, Scope::Room),
+                action(ROOM_BAN_GET_ROUTE, ActionName::GetBan, Scope::Room),
+                action(ROOM_BAN_LIST_ROUTE, ActionName::ListBans, Scope::Room),
+                action(DEPLOYMENT_BAN_ROUTE, ActionName::BanUser, Scope::Deployment),
+                action(
                     DEPLOYMENT_TIMEOUT_ROUTE,
-                    BanRoute::Timeout,
+                    ActionName::TimeoutUser,
                     Scope::Deployment,
                 ),
-                ban(DEPLOYMENT_UNBAN_ROUTE, BanRoute::Unban, Scope::Deployment),
-                ban(DEPLOYMENT_BAN_GET_ROUTE, BanRoute::Get, Scope::Deployment),
-                ban(DEPLOYMENT_BAN_LIST_ROUTE, BanRoute::List, Scope::Deployment),
+                action(
+                    DEPLOYMENT_UNBAN_ROUTE,
+                    ActionName::UnbanUser,
+                    Scope::Deployment,
+                ),
+                action(
+                    DEPLOYMENT_BAN_GET_ROUTE,
+                    ActionName::GetBan,
+                    Scope::Deployment,
+                ),
+                action(
+                    DEPLOYMENT_BAN_LIST_ROUTE,
+                    ActionName::ListBans,
+                    Scope::Deployment,
+                ),
             ],
             state: None,
         }
@@ -143,7 +141,7 @@ impl ModerationApi {
     /// `STATE_TABLE_NAME` names). Without one, every webhook and ban route is refused with
     /// 502: replay protection and bans fail closed.
     pub fn with_state_table(mut self, state: StateTable) -> Self {
-        self.bans = self.bans.with_state_table(state.clone());
+        self.executor = self.executor.with_state_table(state.clone());
         self.state = Some(state);
         self
     }
@@ -187,21 +185,29 @@ async fn respond(
 ) -> Response<Body> {
     let methods: &[Method] = match route {
         Route::Webhook => &WEBHOOK_METHODS,
-        Route::Ban(BanRoute::Get | BanRoute::List, _) => &READ_METHODS,
-        _ => &MODERATOR_METHODS,
+        Route::Action(ActionName::GetBan | ActionName::ListBans, _) => &READ_METHODS,
+        Route::Action(..) => &MODERATOR_METHODS,
     };
-    match *request.method() {
+    let mut audit = AuditRecord::new(request_id(request));
+    if let Route::Action(name, scope) = route {
+        audit.action = Some(name.as_str());
+        audit.room = Some(match scope {
+            Scope::Room => params.get("roomId").to_owned(),
+            Scope::Deployment => "*".to_owned(),
+        });
+    }
+    let result = match *request.method() {
+        // A preflight asks what the browser may send; it acts on nothing.
         Method::OPTIONS if route != Route::Webhook => {
             return api.config.cors.preflight(request.headers(), methods);
         }
-        ref method if methods.contains(method) => {}
-        _ => return ApiError::method_not_allowed(methods).into_response(),
-    }
-    let mut audit = AuditRecord::new(request_id(request));
-    let result = match route {
-        Route::Webhook => webhook(api, request, &mut audit).await,
-        Route::Ban(kind, scope) => ban_route(api, request, kind, scope, params, &mut audit).await,
-        _ => moderator_route(api, request, route, params, &mut audit).await,
+        ref method if methods.contains(method) => match route {
+            Route::Webhook => webhook(api, request, &mut audit).await,
+            Route::Action(name, scope) => {
+                action_route(api, request, name, scope, params, &mut audit).await
+            }
+        },
+        _ => Err(ApiError::method_not_allowed(methods)),
     };
     match result {
         Ok(response) => {
@@ -215,122 +221,36 @@ async fn respond(
     }
 }
 
-async fn moderator_route(
+/// A moderator's or an admin's request (verified JWT claims).
+async fn action_route(
     api: &ModerationApi,
     request: &Request,
-    route: Route,
-    params: &PathParams,
-    audit: &mut AuditRecord,
-) -> Result<Response<Body>, ApiError> {
-    let room_id = params.get("roomId");
-    audit.room = Some(room_id.to_owned());
-    audit.action = Some(match route {
-        Route::DeleteMessage => "delete_message",
-        Route::DisconnectUser => "disconnect_user",
-        _ => "send_event",
-    });
-    let caller = CallerIdentity::from_request(request, &api.config.claims)?;
-    audit.actor = Actor::User(caller.user_id.clone());
-    if !caller.has_any_role(&api.config.moderator_roles) {
-        return Err(ApiError::new(
-            ErrorCode::RoleNotAllowed,
-            "only moderators may do this",
-        ));
-    }
-    let body = JsonObject::from_body(request.body().as_ref())?;
-    let action = match route {
-        Route::DeleteMessage => {
-            ModerationAction::delete_message(room_id, params.get("messageId"), &body)?
-        }
-        Route::DisconnectUser => {
-            ModerationAction::disconnect_user(room_id, params.get("userId"), &body)?
-        }
-        _ => ModerationAction::send_event(room_id, &body)?,
-    };
-    run(api, &action, audit).await
-}
-
-async fn ban_route(
-    api: &ModerationApi,
-    request: &Request,
-    kind: BanRoute,
+    name: ActionName,
     scope: Scope,
     params: &PathParams,
     audit: &mut AuditRecord,
 ) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::User(CallerIdentity::from_request(request, &api.config.claims)?);
+    audit.actor = caller.actor();
     let scope = match scope {
         Scope::Room => BanScope::Room(params.get("roomId").to_owned()),
         Scope::Deployment => BanScope::Deployment,
     };
-    audit.room = Some(scope.room_id().unwrap_or("*").to_owned());
-    audit.action = Some(match kind {
-        BanRoute::Ban => "ban_user",
-        BanRoute::Timeout => "timeout_user",
-        BanRoute::Unban => "unban_user",
-        BanRoute::Get => "get_ban",
-        BanRoute::List => "list_bans",
-    });
-    let caller = CallerIdentity::from_request(request, &api.config.claims)?;
-    audit.actor = Actor::User(caller.user_id.clone());
-    let allowed = match scope {
-        BanScope::Room(_) => {
-            caller.has_any_role(&api.config.moderator_roles)
-                || caller.has_any_role(&api.config.admin_roles)
-        }
-        BanScope::Deployment => caller.has_any_role(&api.config.admin_roles),
+    let body = if matches!(name, ActionName::GetBan | ActionName::ListBans) {
+        JsonObject::from_body(b"{}")?
+    } else {
+        JsonObject::from_body(request.body().as_ref())?
     };
-    if !allowed {
-        return Err(ApiError::new(
-            ErrorCode::RoleNotAllowed,
-            match scope {
-                BanScope::Room(_) => "only moderators may do this",
-                BanScope::Deployment => "only admins may ban in every room",
-            },
-        ));
-    }
-    let user_id = || params.get("userId");
-    let action = match kind {
-        BanRoute::Ban | BanRoute::Timeout => {
-            let body = JsonObject::from_body(request.body().as_ref())?;
-            BanAction::ban_from_route(scope, user_id(), kind == BanRoute::Timeout, &body)?
-        }
-        BanRoute::Unban => {
-            let body = JsonObject::from_body(request.body().as_ref())?;
-            BanAction::unban_from_route(scope, user_id(), &body)?
-        }
-        BanRoute::Get => BanAction::Get {
-            scope,
-            user_id: user_id().to_owned(),
-        },
-        BanRoute::List => {
-            let query = request.query_string_parameters();
-            BanAction::list_from_query(scope, query.first("limit"), query.first("nextToken"))?
-        }
-    };
-    run_ban(api, &action, audit).await
-}
-
-async fn run_ban(
-    api: &ModerationApi,
-    action: &BanAction,
-    audit: &mut AuditRecord,
-) -> Result<Response<Body>, ApiError> {
-    audit.action = Some(action.name());
-    audit.room = Some(action.room_label().to_owned());
-    // Only checked values reach the audit line.
-    action.check()?;
-    audit.target = Some(action.target().to_owned());
-    audit.reason = action.reason().map(str::to_owned);
-    let outcome = api
-        .bans
-        .execute(
-            api.moderator.rooms(),
-            &audit.actor.to_string(),
-            action,
-            api.clock.now(),
-        )
-        .await?;
-    Ok(json_response(StatusCode::OK, &outcome))
+    let query = request.query_string_parameters();
+    let action = ModeratorAction::from_route(
+        name,
+        scope,
+        &|param| params.get(param).to_owned(),
+        &body,
+        &|key| query.first(key).map(str::to_owned),
+    )?;
+    let authorised = authorise(action, &caller, &api.config)?;
+    execute(api, &authorised, audit).await
 }
 
 async fn webhook(
@@ -360,24 +280,12 @@ async fn webhook(
         })?;
     audit.actor = Actor::Webhook;
     let fields = JsonObject::from_body(body)?;
-    let action = if fields
-        .optional_string("action")
-        .ok()
-        .flatten()
-        .is_some_and(BanAction::is_webhook_action)
-    {
-        let action = BanAction::from_webhook(&fields)?;
-        action.check()?;
-        audit.action = Some(action.name());
-        WebhookAction::Ban(action)
-    } else {
-        let action = ModerationAction::from_webhook(&fields)?;
-        // Validate before anything is recorded: the audit line and the nonce only ever hold
-        // checked values.
-        api.moderator.check(&action)?;
-        audit.action = Some(action.name());
-        WebhookAction::Chat(action)
-    };
+    let action = ModeratorAction::from_webhook(&fields)?;
+    audit.action = Some(action.name().as_str());
+    audit.room = Some(action.room_label().to_owned());
+    // Authorised before anything is recorded: the nonce and the audit line only ever hold
+    // checked values.
+    let authorised = authorise(action, &Caller::Webhook, &api.config)?;
     let Some(state) = &api.state else {
         tracing::error!("webhook refused: no state table for replay protection");
         return Err(ApiError::upstream_failure());
@@ -403,33 +311,17 @@ async fn webhook(
             return Err(ApiError::upstream_failure());
         }
     }
-    match &action {
-        WebhookAction::Chat(action) => run(api, action, audit).await,
-        WebhookAction::Ban(action) => run_ban(api, action, audit).await,
-    }
+    execute(api, &authorised, audit).await
 }
 
-/// What a webhook asked for.
-enum WebhookAction {
-    Chat(ModerationAction),
-    Ban(BanAction),
-}
-
-async fn run(
+/// Carries out an authorised action; the audit line learns its target and reason (checked
+/// values only: a refused argument is named by the error code, never copied).
+async fn execute(
     api: &ModerationApi,
-    action: &ModerationAction,
+    authorised: &AuthorisedAction,
     audit: &mut AuditRecord,
 ) -> Result<Response<Body>, ApiError> {
-    audit.action = Some(action.name());
-    audit.room = Some(action.room_id().to_owned());
-    // Only checked values reach the audit line: a refused argument is named by the error code,
-    // never copied.
-    api.moderator.check(action)?;
-    audit.target = Some(action.target().to_owned());
-    audit.reason = action.reason().map(str::to_owned);
-    let outcome = api
-        .moderator
-        .execute(&audit.actor.to_string(), action)
-        .await?;
+    audit.describe(authorised);
+    let outcome = api.executor.execute(authorised, api.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &outcome))
 }

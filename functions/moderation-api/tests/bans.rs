@@ -308,3 +308,70 @@ async fn a_ban_without_a_reason_disconnects_with_the_default_one() {
     assert_eq!(journal[0].action, JournalAction::DisconnectUser);
     assert_eq!(journal[0].reason.as_deref(), Some("banned by a moderator"));
 }
+
+/// A webhook request for `body`, signed now (v2) with the test secret.
+fn signed_webhook(body: &str, nonce: &str) -> Request {
+    let secret = http_api::WebhookSecret::new("WEBHOOK_SECRET", TEST_WEBHOOK_SECRET.as_bytes())
+        .expect("a valid test secret");
+    let signature = secret.sign_v2(
+        "POST",
+        "/webhooks/moderation",
+        FIXTURE_SIGNED_AT,
+        nonce,
+        body.as_bytes(),
+    );
+    fixture_with(
+        env!("CARGO_MANIFEST_DIR"),
+        "moderation-api",
+        "webhook-timeout-user-signed",
+        |event| {
+            event["body"] = Value::from(body);
+            event["headers"]["x-signature-nonce"] = Value::from(nonce);
+            event["headers"]["x-signature"] = Value::from(signature.as_str());
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_refused_ban_writes_nothing_whoever_asks() {
+    // GIVEN deployment-wide bans naming another deployment's room as the room to disconnect
+    // from: from an admin's route and from the signed webhook
+    let emulator = start_emulator().await;
+    let api = api(&emulator);
+    let body = format!(r#"{{"reason":"ban evasion","roomId":"{OTHER_DEPLOYMENT_ROOM}"}}"#);
+    let from_route = fixture_with(
+        env!("CARGO_MANIFEST_DIR"),
+        "moderation-api",
+        "ban-user-everywhere-admin",
+        |event| event["body"] = Value::from(body.as_str()),
+    );
+    let from_webhook = signed_webhook(
+        &format!(
+            r#"{{"action":"ban_user","scope":"deployment","userId":"{TARGET}","roomId":"{OTHER_DEPLOYMENT_ROOM}"}}"#
+        ),
+        "refused-ban-0001",
+    );
+    for (caller, request) in [("admin", from_route), ("webhook", from_webhook)] {
+        // WHEN each is sent THEN it is refused: the room is not this deployment's
+        assert_error(&call(&api, request).await, 403, "RoomNotAllowed", None);
+        // AND no ban was written (an admin's read finds none, so a retry is no conflict) and
+        // nobody was disconnected
+        let read = fixture_with(
+            env!("CARGO_MANIFEST_DIR"),
+            "moderation-api",
+            "ban-user-everywhere-admin",
+            |event| {
+                let path = format!("/bans/{TARGET}");
+                event["rawPath"] = Value::from(path.as_str());
+                event["requestContext"]["http"]["path"] = Value::from(path.as_str());
+                event["requestContext"]["http"]["method"] = Value::from("GET");
+                event["body"] = Value::Null;
+            },
+        );
+        assert_error(&call(&api, read).await, 404, "BanNotFound", None);
+        assert!(
+            emulator.journal().is_empty(),
+            "{caller}: nobody is disconnected"
+        );
+    }
+}

@@ -243,3 +243,46 @@ fn allowed_text_over_500_code_points_is_denied_with_a_reason_and_cut_content() {
     assert_eq!(reply.content.chars().count(), 500);
     reply.check_limits().expect("within limits");
 }
+
+/// Every sender is banned until lifted: the lookup the ban check reads, answering at once.
+struct EveryoneBanned;
+
+impl toolkit_state::BanLookup for EveryoneBanned {
+    fn current_ban<'a>(
+        &'a self,
+        _room_id: &'a str,
+        _user_id: &'a str,
+    ) -> toolkit_state::BanLookupFuture<'a> {
+        Box::pin(std::future::ready(Ok(Some(toolkit_state::ActiveBan {
+            until: None,
+            everywhere: false,
+        }))))
+    }
+}
+
+#[tokio::test]
+async fn a_ban_denial_is_a_valid_reply_whatever_the_request_held() {
+    // GIVEN a banned sender, and requests IVS Chat itself never sends but a direct invoke can:
+    // 600 code points of content, and none
+    let check = review_handler::bans::CachedBanCheck::new(
+        EveryoneBanned,
+        review_handler::bans::BanCheckSettings::default(),
+    );
+    for content in ["é".repeat(600), String::new()] {
+        let mut event = fixture("allow.json");
+        event["Content"] = Value::from(content.as_str());
+        // WHEN it is reviewed
+        let response = review_handler::review_event(&fixture_policy(), Some(&check), event)
+            .await
+            .expect("a valid event");
+        // THEN it is denied with the ban's reason, inside IVS Chat's reply limits
+        assert_eq!(response.review_result, ReviewResult::Deny);
+        assert_eq!(
+            response.attributes.get("Reason").map(String::as_str),
+            Some("You are banned from this chat.")
+        );
+        response
+            .check_limits()
+            .unwrap_or_else(|error| panic!("{} code points: {error}", content.chars().count()));
+    }
+}
