@@ -70,6 +70,11 @@ pub async fn handle_request(
         }
     };
     api.config.cors.apply(request.headers(), &mut response);
+    // Every answer, the preflight's included: nothing this route says may be cached.
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }
 

@@ -252,6 +252,8 @@ async fn answers_cors_preflight_for_an_allowed_origin_only() {
         response.headers()[header::ACCESS_CONTROL_ALLOW_METHODS],
         "POST, OPTIONS"
     );
+    // Like every answer of the route, the preflight may not be cached
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
     let mut foreign = fixture("options-token-preflight");
     foreign.headers_mut().insert(
         header::ORIGIN,
@@ -259,6 +261,7 @@ async fn answers_cors_preflight_for_an_allowed_origin_only() {
     );
     let refused = call(&api, foreign).await;
     assert_error(&refused, 403, "OriginNotAllowed", None);
+    assert_eq!(refused.headers()[header::CACHE_CONTROL], "no-store");
     assert!(
         !refused
             .headers()
