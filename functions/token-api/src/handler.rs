@@ -9,9 +9,9 @@ use http_api::{
 };
 use ivschat_api::ChatClient;
 use lambda_http::{Body, Request, Response};
+use toolkit_state::BanLookup;
 
 use crate::config::TokenApiConfig;
-use toolkit_state::BanLookup;
 
 use crate::token::{ChatTokenRequest, TokenIssuer};
 
