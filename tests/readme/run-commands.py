@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Runs every shell command the README shows, against the local stack, so a snippet that no
-longer works fails the test run.
+"""Runs every shell command the repository's Markdown shows, against the local stack, so a
+snippet that no longer works fails the test run; and makes sure no command goes unclassified.
 
-    python3 tests/readme/run-commands.py [--run-local-log FILE] [--list]
+    python3 tests/readme/run-commands.py [--run-local-log FILE]   run every runnable block
+    python3 tests/readme/run-commands.py --list                     classify, print, run nothing
+    python3 tests/readme/run-commands.py --check                    classify, print problems only
 
-The documents: README.md and every Markdown file it links to in this repository (local/README.md,
-events/README.md, the functions' READMEs, ...). In each, every fenced block is looked at:
+The documents: every Markdown file of the repository outside generated folders (`target/`,
+`.venv/`, `node_modules/`, `.git/`, `.wordlists/`, `.aws-sam/`, `.local-run/`), that is every
+README.md (tests/README.md, local/README.md, events/README.md, the functions' and the shared
+crates'), every file under docs/, ARCHITECTURE.md and shared/ivschat-moderation/BENCHMARKS.md,
+whether or not a link reaches them; README.md first, then the others in path order.
+
+Fenced blocks. In each document, every fenced block is looked at:
 
 - a block tagged `sh`, `bash`, `shell` or `console` is a command block and must be classified by
   HTML comments on the lines right above its opening fence:
@@ -14,22 +21,53 @@ events/README.md, the functions' READMEs, ...). In each, every fenced block is l
                                                in what the block prints (stdout and stderr);
     <!-- not run by tests: REASON -->          not runnable here, with the reason (for example
                                                `sam deploy --guided`, which needs an AWS account);
-  a command block with neither, or "not run by tests" without a reason, fails the test;
-- a block with no language fails the test (say `sh` for commands, `text` for output);
+  a command block with neither, or "not run by tests" without a reason, is a problem;
+- in a block that runs, every `curl` must fail on an HTTP error: `-f`, `--fail` or
+  `--fail-with-body` (a block passes on exit status 0, so a curl that prints a 4xx or 5xx and
+  exits 0 would pass without them); a block whose output matters says so with `expect`;
+- a block with no language is a problem (say `sh` for commands, `text` for output);
 - blocks in other languages (`toml`, `json`, `rust`, `text`, ...) are not commands.
 
-The runnable blocks of one document run in the order they appear, in one bash with
-`set -euo pipefail`, from the repository root, as a reader pasting them into one terminal would:
-what a block exports is there for the next. The environment is only PATH, HOME and the
-toolchain's locations: anything else a block needs (credentials for the emulator, API_URL, the
-webhook secret) the README must tell the reader to set, in a block that runs too. The local stack
-(`scripts/run-local`, default ports) must be up: tests/local-page/run.sh runs this while it is.
+Inline commands. Outside fenced blocks, a backticked span (`...`, or ``...`` and longer fences,
+spanning lines within a paragraph) is an inline command when, after any leading `$ ` prompt and
+`NAME=value` assignments:
+  - its first word is a command word (COMMAND_WORDS below: `cargo`, `cargo-lambda`, `rustup`,
+    `sam`, `aws`, `curl`, `python3`, `npm`, `docker`, `openssl`, `git`, `jq`, `export`, ...;
+    not `sh`, which the moderation engine's README uses for the evasion `sh it`) or
+    a path to an executable file of this repository (`scripts/run-local`, `./scripts/test-all`,
+    `.venv/bin/python`, `tests/local-page/run.sh`, ...), and
+  - it has at least one argument (`cargo test -p token-api`, `scripts/sign-webhook FIXTURE`),
+    or it is a bare executable path written right after the word "run" ("Run
+    `scripts/wordlists.sh` first"): elsewhere a bare name (`cargo`, `sam`, `scripts/run-local`
+    as the subject of a sentence) names a tool or a file, which scripts/check-doc-references
+    checks exists, rather than asking the reader to run it.
+Each inline command must be either
+  - shown in a fenced block that runs (its text, with runs of whitespace made one space, is part
+    of such a block's text, in any document; backslash-continued lines count as one), or
+  - in a paragraph that carries the marker <!-- not run by tests: REASON --> (HTML comments do
+    not show on the rendered page; write it anywhere in the paragraph, usually on a line of its
+    own at its end). A paragraph is a run of non-blank lines; each list item, table row and
+    heading is a paragraph of its own; a paragraph made only of markers lends them to the next
+    paragraph; comment lines right above a fence are that block's, not a paragraph's. One marker
+    covers every inline command of its paragraph, so its reason must fit them all. A code span
+    that shows a marker (`<!-- ... -->` in backticks) is text, not a marker.
+A marker that covers no command, or an inline command with neither, is a problem.
+
+Running. The runnable blocks of one document run in the order they appear, in one bash per
+document with `set -euo pipefail`, from the repository root, as a reader pasting them into one
+terminal would: what a block exports is there for the document's next blocks, and only for
+them (every document starts from a clean environment; documents share only the stack). The environment is only PATH, HOME and
+the toolchain's locations: anything else a block needs (credentials for the emulator, API_URL,
+the webhook secret) the document must tell the reader to set, in a block that runs too. The
+local stack (`scripts/run-local`, default ports) must be up: tests/local-page/run.sh runs this
+while it is, from scripts/test-all.
 
 --run-local-log FILE also runs the commands `scripts/run-local` printed to try (from its output
 in FILE), and checks that they print a chat token, API Gateway's 401 and a message masked by
 the review handler.
 
---list prints each block's classification and runs nothing.
+--list prints each block's and each inline command's classification and runs nothing; --check
+prints only the problems and a count. Both need no local stack and exit 1 on any problem.
 """
 
 import argparse
@@ -43,10 +81,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+SKIPPED_DIRECTORIES = {"target", ".git", ".venv", "node_modules", ".wordlists", ".aws-sam", ".local-run"}
 COMMAND_LANGUAGES = {"sh", "bash", "shell", "console"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[^\s`]*)\s*$")
 COMMENT = re.compile(r"^\s*<!--\s*(?P<text>.*?)\s*-->\s*$")
-LINK = re.compile(r"\]\((?P<target>[^)#\s]+\.md)(?:#[^)]*)?\)")
+COMMENT_ONLY = re.compile(r"<!--.*?-->", re.DOTALL)
+NOT_RUN = "not run by tests"
+# The first word of an inline command (see the docstring). A repository path to an executable
+# file counts too.
+COMMAND_WORDS = {
+    "apt", "apt-get", "aws", "bash", "cargo", "cargo-lambda", "cd", "cfn-lint", "curl",
+    "docker", "export", "git", "ivschat-review", "jq", "kill", "local-front", "make", "node",
+    "npm", "npx", "openssl", "pip", "pip3", "python", "python3", "qemu-aarch64", "rustc",
+    "rustup", "sam", "sudo", "valgrind", "websocat",
+}
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+RUN_BEFORE = re.compile(r"\brun\s*$", re.IGNORECASE)
+CURL = re.compile(r"(?<![\w/-])curl(?![\w-])")
+CURL_FAILS = re.compile(r"(?<!\S)(?:--fail|--fail-with-body|-[A-Za-z]*f[A-Za-z]*)(?!\S)")
 # What a process inherits: where the tools are, nothing about AWS or the stack.
 # CARGO_INCREMENTAL among them: a `cargo run` in a block must see the settings the test build
 # used (CI sets CARGO_INCREMENTAL=0), or Cargo builds the workspace's crates again (80 s).
@@ -78,20 +131,35 @@ class Block:
         return f"{self.path}:{self.line}"
 
 
+@dataclass
+class Inline:
+    path: str
+    line: int  # 1-based line where the span starts
+    command: str
+    reason: str = ""     # the paragraph's marker, when it has one
+    shown_in: str = ""   # the run block that shows it, when one does
+    problem: str = ""
+
+    @property
+    def where(self):
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class Document:
+    name: str
+    blocks: list
+    inlines: list
+    problems: list  # problems that belong to no block or inline command (stray markers)
+
+
 def documents():
-    """README.md and every repository Markdown file it links to, in link order."""
-    readme = ROOT / "README.md"
-    found = ["README.md"]
-    for match in LINK.finditer(readme.read_text(encoding="utf-8")):
-        target = match.group("target")
-        if "://" in target:
-            continue
-        path = (ROOT / target).resolve()
-        if path.is_file() and ROOT in path.parents:
-            relative = path.relative_to(ROOT).as_posix()
-            if relative not in found:
-                found.append(relative)
-    return found
+    """Every Markdown file of the repository: README.md first, then the others by path."""
+    found = []
+    for directory, subdirectories, files in os.walk(ROOT):
+        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
+        found += [Path(directory, f).relative_to(ROOT).as_posix() for f in files if f.endswith(".md")]
+    return sorted(found, key=lambda name: (name != "README.md", name))
 
 
 def dedent(line, indent):
@@ -100,16 +168,40 @@ def dedent(line, indent):
     return line[min(indent, leading):]
 
 
-def blocks_of(relative):
-    """Every fenced block of a document, classified by the comments right above it."""
+def parse(relative):
+    """A document's fenced blocks, classified by the comments right above them, and the
+    paragraphs outside them (lists of (line number, text)), for the inline commands."""
     lines = (ROOT / relative).read_text(encoding="utf-8").splitlines()
-    blocks = []
+    blocks, paragraphs, current = [], [], []
+
+    def end_paragraph():
+        nonlocal current
+        if current:
+            paragraphs.append(current)
+        current = []
+
     index = 0
     while index < len(lines):
-        opening = FENCE.match(lines[index])
+        line = lines[index]
+        opening = FENCE.match(line)
         if not opening:
+            if not line.strip():
+                end_paragraph()
+            else:
+                if line.lstrip().startswith(("|", "#")) or LIST_ITEM.match(line):
+                    end_paragraph()
+                current.append((index + 1, line))
+                if line.lstrip().startswith("#"):
+                    end_paragraph()
             index += 1
             continue
+        # The HTML comments directly above the fence, nearest last: the block's, not the
+        # paragraph's.
+        comments = []
+        while current and COMMENT.match(current[-1][1]):
+            comments.insert(0, COMMENT.match(current[-1][1]).group("text"))
+            current.pop()
+        end_paragraph()
         fence, language = opening.group("fence"), opening.group("lang").lower()
         start = index
         indent = len(opening.group("indent"))
@@ -126,15 +218,10 @@ def blocks_of(relative):
             break
         index += 1
         block = Block(relative, start + 1, language, "\n".join(body) + "\n")
-        # The HTML comments directly above the fence, nearest last.
-        comments = []
-        above = start - 1
-        while above >= 0 and COMMENT.match(lines[above]):
-            comments.insert(0, COMMENT.match(lines[above]).group("text"))
-            above -= 1
         classify(block, comments)
         blocks.append(block)
-    return blocks
+    end_paragraph()
+    return blocks, paragraphs
 
 
 def classify(block, comments):
@@ -144,14 +231,14 @@ def classify(block, comments):
         return
     if block.language not in COMMAND_LANGUAGES:
         return
-    marks = [c for c in comments if c.startswith(("run by tests", "not run by tests"))]
+    marks = [c for c in comments if c.startswith(("run by tests", NOT_RUN))]
     if len(marks) != 1:
         block.problem = ("a command block must be preceded by exactly one of <!-- run by tests --> "
                          "or <!-- not run by tests: REASON -->" + (f" (found {len(marks)})" if marks else ""))
         return
     mark = marks[0]
-    if mark.startswith("not run by tests"):
-        reason = mark[len("not run by tests"):].lstrip(":").strip()
+    if mark.startswith(NOT_RUN):
+        reason = mark[len(NOT_RUN):].lstrip(":").strip()
         if not reason:
             block.problem = "<!-- not run by tests: REASON -->: the reason is missing"
         block.reason = reason
@@ -166,6 +253,138 @@ def classify(block, comments):
             if not expected:
                 block.problem = "<!-- expect: TEXT -->: the text is missing"
             block.expects.append(expected)
+    for command in CURL.split(joined(block.text))[1:]:
+        # This curl's own words: up to the next pipe, list operator or end of line.
+        words = re.split(r"\||;|&&|\n", command, maxsplit=1)[0]
+        if not CURL_FAILS.search(words):
+            block.problem = ("a curl in a block that runs must fail on an HTTP error: add "
+                             "--fail-with-body (or -f)")
+
+
+def joined(text):
+    """A block's text with backslash-continued lines joined."""
+    return re.sub(r"\\\n[ \t]*", " ", text)
+
+
+def one_line(text):
+    return " ".join(text.split())
+
+
+def scan(text):
+    """The HTML comments and inline code spans of a paragraph's text, left to right, as
+    ("comment" | "code", offset, content): whichever opens first wins, as in CommonMark, so a
+    comment's reason may quote `code` and a code span may show `<!-- a marker -->`."""
+    found = []
+    position = 0
+    while position < len(text):
+        if text.startswith("<!--", position):
+            end = text.find("-->", position + 4)
+            if end < 0:
+                break
+            found.append(("comment", position, text[position + 4:end]))
+            position = end + 3
+            continue
+        if text[position] != "`":
+            position += 1
+            continue
+        ticks = re.compile(r"`+").match(text, position).group(0)
+        closing = re.compile(r"(?<!`)" + ticks + r"(?!`)").search(text, position + len(ticks))
+        if not closing:
+            position += len(ticks)
+            continue
+        content = text[position + len(ticks):closing.start()].replace("\n", " ")
+        if content.startswith(" ") and content.endswith(" ") and content.strip():
+            content = content[1:-1]
+        found.append(("code", position, content))
+        position = closing.end()
+    return found
+
+
+def executable(word):
+    path = (ROOT / word).resolve()
+    return "/" in word and ROOT in path.parents and path.is_file() and os.access(path, os.X_OK)
+
+
+def inline_command(content, before):
+    """The command a code span holds, or None when it holds none (see the docstring)."""
+    words = content.strip().split()
+    if words[:1] == ["$"]:
+        words = words[1:]
+    while words and ASSIGNMENT.match(words[0]):
+        words = words[1:]
+    if not words:
+        return None
+    first = words[0]
+    is_executable = executable(first)
+    if first not in COMMAND_WORDS and not is_executable:
+        return None
+    if len(words) > 1 or (is_executable and RUN_BEFORE.search(before)):
+        return content.strip()
+    return None
+
+
+def inlines_of(relative, paragraphs):
+    """The inline commands of a document's paragraphs, with their paragraph's marker, and the
+    problems of markers that cover nothing."""
+    found, problems = [], []
+    lent = []  # markers of a paragraph made only of markers, for the next paragraph
+    for paragraph in paragraphs:
+        text = "\n".join(line for _, line in paragraph)
+        first_line = paragraph[0][0]
+        pieces = scan(text)
+        comments = [(offset, content.strip()) for kind, offset, content in pieces if kind == "comment"]
+        markers = lent + [content for _, content in comments if content.startswith(NOT_RUN)]
+        if not COMMENT_ONLY.sub("", text).strip():
+            lent = markers
+            continue
+        lent = []
+        reasons = []
+        for marker in markers:
+            reason = marker[len(NOT_RUN):].lstrip(":").strip()
+            if not reason:
+                problems.append(f"{relative}:{first_line}: <!-- not run by tests: REASON -->: the reason is missing")
+            reasons.append(reason)
+        commands = []
+        for kind, offset, content in pieces:
+            if kind != "code":
+                continue
+            command = inline_command(content, text[:offset])
+            if command:
+                line = first_line + text.count("\n", 0, offset)
+                commands.append(Inline(relative, line, command, reason="; ".join(r for r in reasons if r)))
+        if markers and not commands:
+            problems.append(f"{relative}:{first_line}: a <!-- not run by tests --> marker in a paragraph "
+                            "with no inline command (a block's marker goes on the line right above its fence)")
+        found += commands
+    if lent:
+        problems.append(f"{relative}: a <!-- not run by tests --> marker at the end of the document covers nothing")
+    return found, problems
+
+
+def load():
+    """Every document, its blocks and inline commands classified."""
+    parsed = {name: parse(name) for name in documents()}
+    run_texts = [(b.where, one_line(joined(b.text))) for blocks, _ in parsed.values() for b in blocks if b.run]
+    loaded = []
+    for name, (blocks, paragraphs) in parsed.items():
+        inlines, problems = inlines_of(name, paragraphs)
+        for inline in inlines:
+            wanted = one_line(inline.command)
+            inline.shown_in = next((where for where, text in run_texts if wanted in text), "")
+            if not inline.shown_in and not inline.reason:
+                inline.problem = (f"`{inline.command}`: an inline command must be shown in a block that "
+                                  "runs, or its paragraph must carry <!-- not run by tests: REASON -->")
+        loaded.append(Document(name, blocks, inlines, problems))
+    return loaded
+
+
+def all_problems(loaded):
+    problems = []
+    for document in loaded:
+        problems += [f"{b.where}: {b.problem}" for b in document.blocks if b.problem]
+        problems += [f"{i.where}: {i.problem}" for i in document.inlines if i.problem]
+        problems += document.problems
+    return problems
 
 
 def run_local_block(log_path):
@@ -255,42 +474,68 @@ def indent_text(text, limit=60):
     return "\n".join("    " + line for line in lines)
 
 
+def summary(loaded):
+    blocks = [b for d in loaded for b in d.blocks if b.language in COMMAND_LANGUAGES]
+    inlines = [i for d in loaded for i in d.inlines]
+    return (f"{len(loaded)} documents: {len(blocks)} command blocks ({sum(b.run for b in blocks)} run, "
+            f"{sum(not b.run for b in blocks)} marked not run), {len(inlines)} inline commands "
+            f"({sum(bool(i.shown_in) for i in inlines)} shown in a block that runs, "
+            f"{sum(bool(i.reason) and not i.shown_in for i in inlines)} marked not run)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run-local-log", metavar="FILE",
                         help="also run the commands scripts/run-local printed in FILE")
-    parser.add_argument("--list", action="store_true", help="print each block's classification, run nothing")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--list", action="store_true",
+                      help="print each block's and inline command's classification, run nothing")
+    mode.add_argument("--check", action="store_true",
+                      help="print only unclassified or malformed commands (exit 1 if any), run nothing")
     args = parser.parse_args()
 
-    by_document = {name: blocks_of(name) for name in documents()}
-    problems = [f"{b.where}: {b.problem}" for blocks in by_document.values() for b in blocks if b.problem]
+    loaded = load()
+    problems = all_problems(loaded)
     if args.list:
-        for blocks in by_document.values():
-            for b in blocks:
-                if b.language in COMMAND_LANGUAGES or b.problem:
-                    state = "PROBLEM: " + b.problem if b.problem else (
-                        "run" + "".join(f" [expect {e!r}]" for e in b.expects) if b.run else f"not run: {b.reason}")
-                    print(f"{b.where}: {state}")
+        for document in loaded:
+            items = [(b.line, b) for b in document.blocks if b.language in COMMAND_LANGUAGES or b.problem]
+            items += [(i.line, i) for i in document.inlines]
+            for _, item in sorted(items, key=lambda pair: pair[0]):
+                if isinstance(item, Block):
+                    state = "PROBLEM: " + item.problem if item.problem else (
+                        "run" + "".join(f" [expect {e!r}]" for e in item.expects) if item.run
+                        else f"not run: {item.reason}")
+                    print(f"{item.where}: block: {state}")
+                else:
+                    state = "PROBLEM: " + item.problem if item.problem else (
+                        f"shown in the block at {item.shown_in}, which runs" if item.shown_in
+                        else f"not run: {item.reason}")
+                    print(f"{item.where}: inline `{item.command}`: {state}")
+            for problem in document.problems:
+                print(f"PROBLEM: {problem}")
+        print(f"readme-commands: {summary(loaded)}", file=sys.stderr)
         return 1 if problems else 0
+    if args.check:
+        if problems:
+            print("readme-commands: unclassified or malformed commands:\n" + "\n".join(problems), file=sys.stderr)
+            return 1
+        print(f"readme-commands: every command classified; {summary(loaded)}", file=sys.stderr)
+        return 0
     if problems:
-        print("readme-commands: unclassified or malformed blocks:\n" + "\n".join(problems), file=sys.stderr)
+        print("readme-commands: unclassified or malformed commands:\n" + "\n".join(problems), file=sys.stderr)
         return 1
+    by_document = {document.name: document.blocks for document in loaded}
     if args.run_local_log:
         by_document["scripts/run-local output"] = [run_local_block(args.run_local_log)]
 
     failures = []
-    counts = {"run": 0, "not run": 0}
     with tempfile.TemporaryDirectory(prefix="readme-commands-") as work:
         for name, blocks in by_document.items():
-            commands = [b for b in blocks if b.language in COMMAND_LANGUAGES]
-            counts["run"] += sum(b.run for b in commands)
-            counts["not run"] += sum(not b.run for b in commands)
             failures += run_document(name, blocks, Path(work))
     if failures:
         print("readme-commands: FAILED\n" + "\n".join(failures), file=sys.stderr)
         return 1
-    print(f"readme-commands: {counts['run']} command blocks ran as documented "
-          f"({counts['not run']} marked not run, each with its reason)", file=sys.stderr)
+    print(f"readme-commands: the runnable blocks ran as documented; {summary(loaded)}", file=sys.stderr)
     return 0
 
 
