@@ -22,7 +22,7 @@ pub mod model;
 pub mod paced;
 #[cfg(feature = "client")]
 pub mod presign;
-#[cfg(feature = "client")]
+#[cfg(feature = "transport")]
 pub mod transport;
 
 #[cfg(feature = "client")]
@@ -35,6 +35,6 @@ pub use paced::{
 };
 #[cfg(feature = "client")]
 pub use presign::PresignedRequest;
-#[cfg(feature = "client")]
+#[cfg(feature = "transport")]
 pub use transport::{https_client, load_sdk_config};
 pub use validate::Violation;

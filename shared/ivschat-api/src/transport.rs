@@ -36,7 +36,7 @@ pub async fn load_sdk_config() -> SdkConfig {
         .await
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "client"))]
 mod tests {
     use super::*;
     use aws_credential_types::Credentials;
