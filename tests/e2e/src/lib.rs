@@ -7,8 +7,10 @@
 //!   binary is `<dir>/<LogicalId>/bootstrap`.
 //! - `E2E_RIE`: the emulator binary, default the `aws-lambda-rie-x86_64` inside `<workspace>/.venv`.
 //! - `E2E_NATIVE_REVIEW_HANDLER`: the review handler built for this machine's architecture,
-//!   default `<workspace>/target/lambda-native/review-handler/bootstrap`, so the review handler's
-//!   suite runs on both architectures.
+//!   default `<workspace>/target/lambda-native/review-handler/bootstrap`, so the review
+//!   handler's two contract tests of `through_the_runtime.rs` (the fixtures' replies, and the
+//!   invalid-event failures) run on both architectures; its other end-to-end tests (live chat,
+//!   escalation, log bytes) run the deployed arm64 build only.
 //!
 //! `sam build` builds the template's default architecture, arm64. On an x86_64 machine such a
 //! `bootstrap` runs under user-mode emulation: the harness starts it through `qemu-aarch64`

@@ -50,7 +50,8 @@ fn body_of(response: &Value) -> Value {
 }
 
 /// The review handler as `sam build` built it (arm64, the template's default, under qemu on an
-/// x86_64 machine) and as built for this machine: its suite runs on both architectures.
+/// x86_64 machine) and as built for this machine: the two tests that loop over these run on
+/// both architectures; the other review-handler tests run the deployed arm64 build only.
 fn review_handler_builds() -> Vec<PathBuf> {
     let deployed = bootstrap_path("ReviewHandlerFunction").expect("sam build output");
     let native = native_review_handler_path().expect("native build (scripts/test-all builds it)");
@@ -582,7 +583,8 @@ async fn tag_manager_api_tags_one_resource_for_an_admin() {
 }
 
 /// Bytes the review handler writes to its log for one decision, under Lambda's JSON log format:
-/// the decision line and the EMF records. The README's cost table is computed from them.
+/// the decision line and the EMF records. The cost table of docs/deploy.md is computed from
+/// them.
 async fn log_bytes_per_decision(lambda: &LambdaUnderRie, fixture: &Value) -> usize {
     let before = lambda.output().text().len();
     let reply = lambda.invoke(fixture).await.expect("invoked");
