@@ -121,7 +121,23 @@ impl ModerationApiConfig {
             WebhookSecretSource::Off => None,
             WebhookSecretSource::Inline(secret) => Some(secret),
             WebhookSecretSource::SecretsManager(secret_id) => {
-                let secrets = aws_sdk_secretsmanager::Client::new(aws);
+                // Read once, during the cold start (Lambda allows the init phase 10 s): 1 s to
+                // connect, 2 s per attempt, 5 s in all, 3 attempts (the timeouts table of
+                // docs/deploy.md).
+                let config = aws_sdk_secretsmanager::config::Builder::from(aws)
+                    .timeout_config(
+                        aws_sdk_secretsmanager::config::timeout::TimeoutConfig::builder()
+                            .connect_timeout(std::time::Duration::from_secs(1))
+                            .operation_attempt_timeout(std::time::Duration::from_secs(2))
+                            .operation_timeout(std::time::Duration::from_secs(5))
+                            .build(),
+                    )
+                    .retry_config(
+                        aws_sdk_secretsmanager::config::retry::RetryConfig::standard()
+                            .with_max_attempts(3),
+                    )
+                    .build();
+                let secrets = aws_sdk_secretsmanager::Client::from_conf(config);
                 Some(fetch_webhook_secret(&secrets, &secret_id).await?)
             }
         };

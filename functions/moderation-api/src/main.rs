@@ -5,7 +5,7 @@ use function_startup::ProcessEnv;
 use ivschat_api::{ChatClient, ClientSettings};
 use lambda_http::Error;
 use moderation_api::{ModerationApi, ModerationApiConfig, handle_request};
-use toolkit_state::StateTable;
+use toolkit_state::{StateTable, StateTimeouts};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -16,10 +16,10 @@ async fn main() -> Result<(), Error> {
     let state = config
         .state_table_name
         .clone()
-        .map(|name| StateTable::from_sdk_config(&aws, name));
+        .map(|name| StateTable::from_sdk_config(&aws, name, StateTimeouts::REQUEST_PATH));
     let mut api = ModerationApi::new(
         config,
-        ChatClient::from_sdk_config(&aws, ClientSettings::default()),
+        ChatClient::from_sdk_config(&aws, ClientSettings::request_path()),
     );
     if let Some(state) = state {
         api = api.with_state_table(state);

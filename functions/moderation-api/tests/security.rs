@@ -219,3 +219,36 @@ async fn an_unreachable_state_table_fails_closed_without_detail() {
     assert!(!body_json(&response).to_string().contains("no-such-table"));
     assert!(emulator.journal().is_empty());
 }
+
+#[tokio::test]
+async fn a_hung_state_table_gets_a_502_well_inside_a_second_on_routes_and_webhook() {
+    // GIVEN a state table that accepts connections and never answers, built with the
+    // moderation API's own timeouts
+    let emulator = start_emulator().await;
+    let table = state_table_at(
+        &hung_endpoint().await,
+        "state",
+        toolkit_state::StateTimeouts::REQUEST_PATH,
+    )
+    .await;
+    let api = ModerationApi::new(config(), client(&emulator))
+        .with_clock(http_api::FixedClock::at_unix_seconds(FIXTURE_SIGNED_AT))
+        .with_state_table(table);
+    // WHEN a moderator bans, and a signed webhook deletes a message
+    for name in ["ban-user-moderator", "webhook-delete-message-signed"] {
+        let started = std::time::Instant::now();
+        let response =
+            tokio::time::timeout(std::time::Duration::from_secs(9), call(&api, fixture(name)))
+                .await
+                .expect("an answer before the 10 s Lambda timeout");
+        // THEN each gets the documented 502 within the state table's budget, far inside the
+        // 10 s Lambda timeout, and nothing reached IVS Chat
+        assert_error(&response, 502, "UpstreamFailure", None);
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_millis(2500),
+            "{name} took {took:?}"
+        );
+        assert!(emulator.journal().is_empty(), "{name}");
+    }
+}

@@ -6,7 +6,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use review_handler::ReviewHandlerConfig;
 use review_handler::bans::CachedBanCheck;
 use serde_json::Value;
-use toolkit_state::StateTable;
+use toolkit_state::{StateTable, StateTimeouts};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
         Some(name) => {
             let aws = function_startup::load_aws_config().await;
             Some(CachedBanCheck::new(
-                StateTable::from_sdk_config(&aws, name.clone()),
+                StateTable::from_sdk_config(&aws, name.clone(), StateTimeouts::REVIEW_PATH),
                 config.ban_check,
             ))
         }

@@ -4,7 +4,7 @@
 use ivschat_api::{ChatClient, ClientSettings};
 use lambda_http::Error;
 use token_api::{TokenApi, TokenApiConfig, handle_request};
-use toolkit_state::StateTable;
+use toolkit_state::{StateTable, StateTimeouts};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -12,10 +12,10 @@ async fn main() -> Result<(), Error> {
     let bans = config
         .state_table_name
         .clone()
-        .map(|name| StateTable::from_sdk_config(&aws, name));
+        .map(|name| StateTable::from_sdk_config(&aws, name, StateTimeouts::REQUEST_PATH));
     let mut api = TokenApi::new(
         config,
-        ChatClient::from_sdk_config(&aws, ClientSettings::default()),
+        ChatClient::from_sdk_config(&aws, ClientSettings::request_path()),
     );
     if let Some(bans) = bans {
         api = api.with_ban_list(bans);

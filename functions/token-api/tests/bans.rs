@@ -111,3 +111,56 @@ async fn an_unreachable_ban_list_issues_no_token() {
     let response = call(&api, fixture("post-token-chatter")).await;
     assert_error(&response, 502, "UpstreamFailure", None);
 }
+
+#[tokio::test]
+async fn a_hung_state_table_gets_a_502_well_inside_a_second() {
+    // GIVEN a state table that accepts connections and never answers, built with the token
+    // API's own timeouts
+    let emulator = start_emulator().await;
+    let table = state_table_at(
+        &hung_endpoint().await,
+        "state",
+        toolkit_state::StateTimeouts::REQUEST_PATH,
+    )
+    .await;
+    let api = TokenApi::new(config(), client(&emulator)).with_ban_list(table);
+    // WHEN a token is asked for
+    let started = std::time::Instant::now();
+    let response = tokio::time::timeout(
+        Duration::from_secs(9),
+        call(&api, fixture("post-token-chatter")),
+    )
+    .await
+    .expect("an answer before the 10 s Lambda timeout");
+    // THEN the documented 502, and no token, within the state table's budget (0.8 s; the room
+    // check before it is answered by the emulator), far inside the 10 s Lambda timeout
+    assert_error(&response, 502, "UpstreamFailure", None);
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_hung_ivs_chat_endpoint_gets_a_502_inside_the_lambda_timeout() {
+    // GIVEN IVS Chat accepting connections and never answering, reached with the token API's
+    // own client settings
+    let chat = ivschat_api::ChatClient::for_endpoint(
+        &hung_endpoint().await,
+        REGION,
+        "test",
+        "test",
+        ivschat_api::ClientSettings::request_path(),
+    );
+    let api = TokenApi::new(config(), chat);
+    // WHEN a token is asked for THEN the documented 502 once the 3 s budget of its first call
+    // (the room check) is spent, well before the 10 s Lambda timeout
+    let started = std::time::Instant::now();
+    let response = tokio::time::timeout(
+        Duration::from_secs(9),
+        call(&api, fixture("post-token-chatter")),
+    )
+    .await
+    .expect("an answer before the 10 s Lambda timeout");
+    assert_error(&response, 502, "UpstreamFailure", None);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}

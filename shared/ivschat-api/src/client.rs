@@ -48,6 +48,20 @@ impl Default for ClientSettings {
 }
 
 impl ClientSettings {
+    /// For the functions behind API Gateway (token API, moderation API), whose Lambda timeout
+    /// is 10 s and whose callers wait: 1 s to connect, 1.5 s per attempt, 3 s in all, 2
+    /// attempts. A request makes at most two IVS Chat calls (the cached room check, then the
+    /// action) plus state-table calls of under a second each, so a hung IVS Chat endpoint ends
+    /// in the documented 502 well before Lambda's timeout.
+    pub fn request_path() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(1),
+            operation_attempt_timeout: Duration::from_millis(1500),
+            operation_timeout: Duration::from_secs(3),
+            max_attempts: 2,
+        }
+    }
+
     fn retry_config(&self) -> RetryConfig {
         RetryConfig::standard().with_max_attempts(self.max_attempts.max(1))
     }

@@ -26,9 +26,11 @@ pub use bans::{
 };
 pub use strikes::Counter;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -93,6 +95,66 @@ pub enum NonceClaim {
     Replayed,
 }
 
+/// How long a state-table call may take, sized to its caller's budget: the SDK gives a client
+/// only a connect timeout by default, so a DynamoDB endpoint that accepts connections and never
+/// answers would hold the caller until Lambda's own timeout. The presets are rows of the
+/// timeouts table of `docs/deploy.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateTimeouts {
+    /// Longest wait to open a connection.
+    pub connect: Duration,
+    /// Longest wait for one attempt.
+    pub attempt: Duration,
+    /// Longest wait for the call, retries included.
+    pub operation: Duration,
+    /// Attempts per call (standard retry mode; 1 disables retries).
+    pub max_attempts: u32,
+}
+
+impl StateTimeouts {
+    /// The token API and the moderation API (routes and webhook): a state-table call answers
+    /// or fails well inside a second (two attempts of 350 ms, 800 ms in all), so a request
+    /// ends with the documented 502 long before the functions' 10 s Lambda timeout.
+    pub const REQUEST_PATH: Self = Self {
+        connect: Duration::from_millis(300),
+        attempt: Duration::from_millis(350),
+        operation: Duration::from_millis(800),
+        max_attempts: 2,
+    };
+
+    /// The review handler's ban check: one attempt of at most 600 ms. A message never waits
+    /// that long: it waits at most `BAN_LOOKUP_TIMEOUT_MS` (5–150 ms) and then applies the
+    /// failure mode; this bounds the read that goes on in the background (a refresh, or the
+    /// read a message gave up on), so a hung table cannot pile up reads.
+    pub const REVIEW_PATH: Self = Self {
+        connect: Duration::from_millis(150),
+        attempt: Duration::from_millis(600),
+        operation: Duration::from_millis(600),
+        max_attempts: 1,
+    };
+
+    /// The escalation function (invoked asynchronously by CloudWatch Logs, 30 s Lambda
+    /// timeout, a batch of strikes per invocation): three attempts of 2 s, 6 s in all per call.
+    pub const BACKGROUND: Self = Self {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_secs(2),
+        operation: Duration::from_secs(6),
+        max_attempts: 3,
+    };
+
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+
+    fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard().with_max_attempts(self.max_attempts.max(1))
+    }
+}
+
 /// The state table, through one DynamoDB client. Build it once per cold start.
 #[derive(Debug, Clone)]
 pub struct StateTable {
@@ -110,9 +172,17 @@ impl StateTable {
     }
 
     /// The table `name` with a client built from `aws` (`AWS_ENDPOINT_URL_DYNAMODB` and the
-    /// usual region and credential settings apply).
-    pub fn from_sdk_config(aws: &aws_config::SdkConfig, name: impl Into<String>) -> Self {
-        Self::new(Client::new(aws), name)
+    /// usual region and credential settings apply) whose calls keep to `timeouts`.
+    pub fn from_sdk_config(
+        aws: &aws_config::SdkConfig,
+        name: impl Into<String>,
+        timeouts: StateTimeouts,
+    ) -> Self {
+        let config = aws_sdk_dynamodb::config::Builder::from(aws)
+            .timeout_config(timeouts.timeout_config())
+            .retry_config(timeouts.retry_config())
+            .build();
+        Self::new(Client::from_conf(config), name)
     }
 
     /// The table name from `STATE_TABLE_NAME` (3–255 of `A–Z a–z 0–9 _ - .`), or `None` when

@@ -221,6 +221,42 @@ pub async fn create_state_table(client: &aws_sdk_dynamodb::Client) -> String {
     name
 }
 
+/// An endpoint on loopback that accepts every connection and never answers (a DynamoDB or IVS
+/// Chat brownout): its URL. The connections stay open until the test's runtime ends.
+pub async fn hung_endpoint() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let url = format!("http://{}", listener.local_addr().expect("bound address"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            held.push(connection);
+        }
+    });
+    url
+}
+
+/// The state table `name` at `url`, built the way the functions build theirs
+/// ([`toolkit_state::StateTable::from_sdk_config`] with `timeouts`) from an AWS configuration
+/// with static test credentials.
+pub async fn state_table_at(
+    url: &str,
+    name: &str,
+    timeouts: toolkit_state::StateTimeouts,
+) -> toolkit_state::StateTable {
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(ivschat_api::https_client())
+        .endpoint_url(url)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await;
+    toolkit_state::StateTable::from_sdk_config(&aws, name, timeouts)
+}
+
 /// A [`toolkit_state::StateTable`] over a fresh table on the test server.
 pub async fn state_table() -> toolkit_state::StateTable {
     let client = dynamodb_client(&dynamodb_url());
