@@ -16,10 +16,23 @@
 //! - **When the table is slow or unreachable**, `BAN_CHECK_ON_FAILURE` decides: `allow`
 //!   (default: fail open; the message goes on to the policy review as if no ban existed) or
 //!   `deny` (fail closed: the message is denied with [`UNAVAILABLE_REASON`]). An answer read in
-//!   the last [`STALE_FALLBACK`] is preferred to either. After a failure, reads are skipped for
-//!   [`RETRY_AFTER`], so an outage costs each message nothing rather than the full timeout.
+//!   the last [`STALE_FALLBACK`] is preferred to either.
+//! - **A failure is the key's, not the instance's.** After a failed or slow read, only that
+//!   room and user skip reads for [`RETRY_AFTER`]; every other sender is still checked. Only
+//!   after [`CIRCUIT_FAILURES`] failed reads in a row (of any keys, none succeeding between
+//!   them) does the instance stop reading for [`RETRY_AFTER`] (an open circuit), so an outage
+//!   costs each message nothing rather than the full timeout; the next read after that closes
+//!   it again if it succeeds.
+//! - **Every skipped check is seen.** A message whose check got no fresh answer writes a
+//!   warning (room, user, why: `timeout`, `error`, `recent-failure` or `circuit-open`; and what
+//!   was applied: the stale answer, `allow` or `deny`) and a `BanChecksSkipped` metric by
+//!   `Reason`.
+//! - **Warm from the cold start.** [`CachedBanCheck::warm_up`] makes one read before the first
+//!   message, so the connection to the table (TCP and TLS) is open and the first message's read
+//!   does not pay the handshake.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -30,8 +43,14 @@ use toolkit_state::{ActiveBan, BanLookup, unix_seconds};
 pub const DEFAULT_CACHE_SECONDS: i64 = 5;
 /// Default timeout of a read on the hot path.
 pub const DEFAULT_LOOKUP_TIMEOUT_MS: i64 = 50;
-/// How long after a failed read no read is tried (the failure mode applies at once).
+/// How long after a failed read of one room and user that key is not read again (the failure
+/// mode applies to it at once), and how long an open circuit stays open.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Failed reads in a row (no read succeeding between them) that open the circuit: the instance
+/// then reads nothing for [`RETRY_AFTER`].
+pub const CIRCUIT_FAILURES: u32 = 5;
+/// The longest the cold start waits for [`CachedBanCheck::warm_up`]'s read.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(1);
 /// How old an answer may be and still be preferred to the failure mode when a read fails.
 pub const STALE_FALLBACK: Duration = Duration::from_secs(60);
 /// Most (room, user) answers kept per instance; past it the cache starts afresh.
@@ -105,6 +124,16 @@ pub fn denial_reason(ban: &ActiveBan) -> String {
     }
 }
 
+/// The Embedded Metric Format record of one skipped check: metric `BanChecksSkipped` (count)
+/// by `Reason`, in the review handler's namespace.
+pub fn skipped_metric(reason: SkipReason, timestamp_ms: u64) -> String {
+    format!(
+        r#"{{"_aws":{{"Timestamp":{timestamp_ms},"CloudWatchMetrics":[{{"Namespace":"{}","Dimensions":[["Reason"]],"Metrics":[{{"Name":"BanChecksSkipped","Unit":"Count"}}]}}]}},"Reason":"{}","BanChecksSkipped":1}}"#,
+        crate::METRICS_NAMESPACE,
+        reason.as_str()
+    )
+}
+
 /// What the ban check decided for one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BanVerdict {
@@ -123,10 +152,42 @@ struct Entry {
     refreshing: bool,
 }
 
+type Key = (String, String);
+
 #[derive(Debug, Default)]
 struct Cache {
-    entries: HashMap<(String, String), Entry>,
-    failed_at: Option<Instant>,
+    entries: HashMap<Key, Entry>,
+    /// When the last read of a key failed, for the keys whose last read failed.
+    failed_at: HashMap<Key, Instant>,
+    /// Failed reads since the last successful one, of any keys.
+    failures_in_a_row: u32,
+    /// While set and in the future, no read is made.
+    circuit_open_until: Option<Instant>,
+}
+
+/// Why a message's ban check got no fresh answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The read took longer than `BAN_LOOKUP_TIMEOUT_MS`.
+    Timeout,
+    /// The read failed.
+    Error,
+    /// This room and user's last read failed less than [`RETRY_AFTER`] ago.
+    RecentFailure,
+    /// The circuit is open after [`CIRCUIT_FAILURES`] failed reads in a row.
+    CircuitOpen,
+}
+
+impl SkipReason {
+    /// The name logs and the metric's `Reason` dimension use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Error => "error",
+            Self::RecentFailure => "recent-failure",
+            Self::CircuitOpen => "circuit-open",
+        }
+    }
 }
 
 /// The review path's ban check: a per-instance cache in front of a [`BanLookup`] (the state
@@ -166,12 +227,14 @@ impl CachedBanCheck {
         }
     }
 
-    fn remember(&self, key: (String, String), ban: Option<ActiveBan>) {
+    fn remember(&self, key: Key, ban: Option<ActiveBan>) {
         let mut cache = self.lock();
         if cache.entries.len() >= CACHE_CAPACITY && !cache.entries.contains_key(&key) {
             cache.entries.clear();
         }
-        cache.failed_at = None;
+        cache.failed_at.remove(&key);
+        cache.failures_in_a_row = 0;
+        cache.circuit_open_until = None;
         cache.entries.insert(
             key,
             Entry {
@@ -182,12 +245,71 @@ impl CachedBanCheck {
         );
     }
 
-    fn failed(&self, key: &(String, String)) {
+    fn failed(&self, key: &Key) {
+        let now = Instant::now();
         let mut cache = self.lock();
-        cache.failed_at = Some(Instant::now());
+        if cache.failed_at.len() >= CACHE_CAPACITY && !cache.failed_at.contains_key(key) {
+            cache.failed_at.clear();
+        }
+        cache.failed_at.insert(key.clone(), now);
+        cache.failures_in_a_row = cache.failures_in_a_row.saturating_add(1);
+        if cache.failures_in_a_row >= CIRCUIT_FAILURES {
+            cache.failures_in_a_row = 0;
+            cache.circuit_open_until = Some(now + RETRY_AFTER);
+            tracing::warn!(
+                failures = CIRCUIT_FAILURES,
+                pause_ms = RETRY_AFTER.as_millis(),
+                "ban check circuit open: the state table failed repeatedly; no reads for a while"
+            );
+        }
         if let Some(entry) = cache.entries.get_mut(key) {
             entry.refreshing = false;
         }
+    }
+
+    /// One read at cold start, answer unused, so that the connection to the table is open
+    /// before the first message (its read would otherwise pay the TCP and TLS handshake,
+    /// which can exceed the lookup timeout). A failure is logged and changes nothing.
+    pub async fn warm_up(&self) {
+        let started = Instant::now();
+        match tokio::time::timeout(
+            WARM_UP_TIMEOUT,
+            self.source.current_ban("warm-up", "warm-up"),
+        )
+        .await
+        {
+            Ok(Ok(_)) => tracing::info!(
+                took_ms = started.elapsed().as_millis(),
+                "ban check warmed up: the state table answered"
+            ),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "ban check warm-up read failed; messages will retry")
+            }
+            Err(_) => tracing::warn!(
+                timeout_ms = WARM_UP_TIMEOUT.as_millis(),
+                "ban check warm-up read timed out; messages will retry"
+            ),
+        }
+    }
+
+    /// Logs and counts a check that got no fresh answer, and says what it applied.
+    fn skipped(&self, room_id: &str, user_id: &str, reason: SkipReason, applied: &str) {
+        tracing::warn!(
+            room_id,
+            user_id,
+            reason = reason.as_str(),
+            applied,
+            "ban check skipped; applying BAN_CHECK_ON_FAILURE unless a recent answer is known"
+        );
+        let timestamp_ms = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        // One write; a closed stdout must not fail the review.
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            skipped_metric(reason, timestamp_ms)
+        );
     }
 
     /// Whether `user_id` may speak in room `room_id`: from the cache when fresh, else after at
@@ -197,9 +319,17 @@ impl CachedBanCheck {
         let now = Instant::now();
         let (cached, skip_read) = {
             let mut cache = self.lock();
-            let skip_read = cache
+            let skip_read = if cache.circuit_open_until.is_some_and(|until| now < until) {
+                Some(SkipReason::CircuitOpen)
+            } else if cache
                 .failed_at
-                .is_some_and(|at| now.duration_since(at) < RETRY_AFTER);
+                .get(&key)
+                .is_some_and(|at| now.duration_since(*at) < RETRY_AFTER)
+            {
+                Some(SkipReason::RecentFailure)
+            } else {
+                None
+            };
             let fresh_for = self.settings.fresh_for;
             let cached = cache.entries.get_mut(&key).map(|entry| {
                 let age = now.duration_since(entry.read_at);
@@ -220,7 +350,8 @@ impl CachedBanCheck {
             return Self::verdict(entry.ban);
         }
         let stale = cached.filter(|(_, age, _)| *age < STALE_FALLBACK);
-        if !skip_read {
+        let mut reason = skip_read;
+        if skip_read.is_none() {
             let read = tokio::time::timeout(
                 self.settings.lookup_timeout,
                 self.source.current_ban(room_id, user_id),
@@ -232,23 +363,28 @@ impl CachedBanCheck {
                     return Self::verdict(ban);
                 }
                 Ok(Err(error)) => {
-                    tracing::warn!(%error, "ban check failed; applying BAN_CHECK_ON_FAILURE");
+                    tracing::warn!(%error, "ban check read failed");
                     self.failed(&key);
+                    reason = Some(SkipReason::Error);
                 }
                 Err(_) => {
-                    tracing::warn!(
-                        timeout_ms = self.settings.lookup_timeout.as_millis(),
-                        "ban check timed out; applying BAN_CHECK_ON_FAILURE"
-                    );
                     self.failed(&key);
+                    reason = Some(SkipReason::Timeout);
                 }
             }
         }
-        match (stale, self.settings.on_failure) {
-            (Some((entry, _, _)), _) => Self::verdict(entry.ban),
-            (None, FailureMode::Allow) => BanVerdict::Clear,
-            (None, FailureMode::Deny) => BanVerdict::Unavailable,
-        }
+        let (verdict, applied) = match (stale, self.settings.on_failure) {
+            (Some((entry, _, _)), _) => (Self::verdict(entry.ban), "stale"),
+            (None, FailureMode::Allow) => (BanVerdict::Clear, "allow"),
+            (None, FailureMode::Deny) => (BanVerdict::Unavailable, "deny"),
+        };
+        self.skipped(
+            room_id,
+            user_id,
+            reason.unwrap_or(SkipReason::Error),
+            applied,
+        );
+        verdict
     }
 
     fn refresh_in_background(self: &Arc<Self>, key: (String, String)) {
@@ -329,6 +465,25 @@ mod tests {
             }),
             "You are timed out until 2026-01-01T00:10:00Z."
         );
+    }
+
+    #[test]
+    fn a_skipped_check_is_one_emf_record_by_reason() {
+        for reason in [
+            SkipReason::Timeout,
+            SkipReason::Error,
+            SkipReason::RecentFailure,
+            SkipReason::CircuitOpen,
+        ] {
+            let record: serde_json::Value =
+                serde_json::from_str(&skipped_metric(reason, 1_767_225_600_000)).expect("JSON");
+            assert_eq!(record["Reason"], reason.as_str());
+            assert_eq!(record["BanChecksSkipped"], 1);
+            let metrics = &record["_aws"]["CloudWatchMetrics"][0];
+            assert_eq!(metrics["Namespace"], crate::METRICS_NAMESPACE);
+            assert_eq!(metrics["Dimensions"], serde_json::json!([["Reason"]]));
+            assert_eq!(metrics["Metrics"][0]["Name"], "BanChecksSkipped");
+        }
     }
 
     #[test]

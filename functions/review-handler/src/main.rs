@@ -1,6 +1,7 @@
 //! IVS Chat message review handler Lambda: compiles the moderation policy once at cold start
 //! (`REVIEW_POLICY_PATH`, else the built-in default), builds the ban check when
-//! `STATE_TABLE_NAME` names the state table, and reviews every message with them.
+//! `STATE_TABLE_NAME` names the state table (and opens its connection with one read), and
+//! reviews every message with them.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use review_handler::ReviewHandlerConfig;
@@ -15,10 +16,13 @@ async fn main() -> Result<(), Error> {
     let bans = match &config.state_table_name {
         Some(name) => {
             let aws = function_startup::load_aws_config().await;
-            Some(CachedBanCheck::new(
+            let check = CachedBanCheck::new(
                 StateTable::from_sdk_config(&aws, name.clone(), StateTimeouts::REVIEW_PATH),
                 config.ban_check,
-            ))
+            );
+            // The connection to the table opens now, not on the first message's read.
+            check.warm_up().await;
+            Some(check)
         }
         None => None,
     };

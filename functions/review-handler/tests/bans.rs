@@ -177,9 +177,78 @@ async fn a_slow_table_fails_open_inside_the_budget() {
     let (response, took) = review(&policy, &gate, "viewer-1").await;
     assert_eq!(response.review_result, ReviewResult::Allow);
     assert!(took < BUDGET, "{took:?}");
-    // AND while the table is failing, later messages skip the read altogether
-    let (_, again) = review(&policy, &gate, "viewer-2").await;
+    // AND that sender's next message skips the read for a while (their key failed)
+    let (_, again) = review(&policy, &gate, "viewer-1").await;
     assert!(again < Duration::from_millis(10), "{again:?}");
+    // AND another sender is still read (and waits the lookup timeout), until enough reads in a
+    // row failed to open the circuit; then every message skips the read
+    for failed in 2..=review_handler::bans::CIRCUIT_FAILURES {
+        let (response, took) = review(&policy, &gate, &format!("viewer-{failed}")).await;
+        assert_eq!(response.review_result, ReviewResult::Allow);
+        assert!(
+            took >= Duration::from_millis(40),
+            "viewer-{failed} was read: {took:?}"
+        );
+    }
+    let (_, skipped) = review(&policy, &gate, "viewer-new").await;
+    assert!(skipped < Duration::from_millis(10), "{skipped:?}");
+}
+
+/// Sender `slow` is read forever (the table stalls on that item); sender `banned` is banned.
+struct OneSlowKey;
+
+impl toolkit_state::BanLookup for OneSlowKey {
+    fn current_ban<'a>(
+        &'a self,
+        _room_id: &'a str,
+        user_id: &'a str,
+    ) -> toolkit_state::BanLookupFuture<'a> {
+        if user_id == "slow" {
+            return Box::pin(std::future::pending());
+        }
+        let ban = (user_id == "banned").then_some(toolkit_state::ActiveBan {
+            until: None,
+            everywhere: false,
+        });
+        Box::pin(std::future::ready(Ok(ban)))
+    }
+}
+
+#[tokio::test]
+async fn one_slow_read_does_not_let_a_different_banned_sender_through() {
+    // GIVEN a ban check failing open, and a read that times out for one sender
+    let gate = CachedBanCheck::new(OneSlowKey, BanCheckSettings::default());
+    let policy = policy();
+    let (slow, _) = review(&policy, &gate, "slow").await;
+    assert_eq!(slow.review_result, ReviewResult::Allow, "failed open");
+    // WHEN a banned sender writes right after THEN their ban is still read and applied
+    let (banned, took) = review(&policy, &gate, "banned").await;
+    assert_eq!(banned.review_result, ReviewResult::Deny);
+    assert_eq!(
+        banned.attributes["Reason"],
+        "You are banned from this chat."
+    );
+    assert!(took < BUDGET, "{took:?}");
+}
+
+#[tokio::test]
+async fn a_banned_senders_first_message_after_a_cold_start_is_denied() {
+    // GIVEN a banned sender, and a review handler's cold start as main.rs does it: the table
+    // with the review path's timeouts, the default 50 ms lookup timeout, then the warm-up read
+    let setup = state_table().await;
+    ban(&setup, "viewer-banned-early", None).await;
+    let table = toolkit_test_support::state_table_at(
+        &toolkit_test_support::dynamodb_url(),
+        setup.name(),
+        toolkit_state::StateTimeouts::REVIEW_PATH,
+    )
+    .await;
+    let gate = CachedBanCheck::new(table, BanCheckSettings::default());
+    gate.warm_up().await;
+    // WHEN their first message arrives THEN it is denied: the read did not pay the handshake
+    let (response, took) = review(&policy(), &gate, "viewer-banned-early").await;
+    assert_eq!(response.review_result, ReviewResult::Deny, "{response:?}");
+    assert!(took < BUDGET, "{took:?}");
 }
 
 #[tokio::test]
