@@ -32,8 +32,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::{EXPIRES_AT, PARTITION_KEY, SORT_KEY, StateError, StateTable, classify, unix_seconds};
 
-/// Longest user id, in characters (IVS Chat's userId rule, docs/ivs-chat.md §2.3).
-pub const MAX_USER_ID_CHARS: usize = 128;
+/// Longest user id, in characters: IVS Chat's userId rule (docs/ivs-chat.md §2.3), defined
+/// once in `ivschat_api::validate`.
+pub const MAX_USER_ID_CHARS: usize = ivschat_api::validate::MAX_USER_ID_LENGTH;
 /// Most bans one page of [`StateTable::list_bans`] returns.
 pub const MAX_PAGE_SIZE: i32 = 100;
 /// Longest timeout, in seconds: 14 days (Twitch's longest). Moderators' timeouts and the
