@@ -4,14 +4,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-
-fn audit_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|line| line["target"] == "audit")
-        .collect()
-}
 
 #[tokio::test]
 async fn a_refused_method_is_audited_and_a_preflight_is_not() {

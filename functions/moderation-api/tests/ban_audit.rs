@@ -5,13 +5,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn audit_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|line| line["target"] == "audit")
-        .collect()
-}
-
 #[tokio::test]
 async fn every_ban_action_writes_one_audit_line() {
     // GIVEN every log line captured

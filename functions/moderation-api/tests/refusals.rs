@@ -27,9 +27,8 @@ fn as_chatter(name: &str) -> Request {
 }
 
 fn audit_outcomes(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|line| line["target"] == "audit")
+    audit_lines(text)
+        .into_iter()
         .map(|line| {
             (
                 line["fields"]["action"]

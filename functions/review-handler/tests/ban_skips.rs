@@ -1,28 +1,11 @@
 //! Every ban check that gets no fresh answer is logged: why (`timeout`, `recent-failure`, ...)
 //! and what was applied. One test in this binary: the subscriber is process-wide.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use ivschat_moderation::PolicySet;
-use lambda_runtime::tracing;
-use lambda_runtime::tracing::subscriber::util::SubscriberInitExt;
 use review_handler::bans::{BanCheckSettings, CachedBanCheck};
 use review_handler::review_event;
 use serde_json::{Value, json};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use toolkit_test_support::capture_logs;
 
 /// A table that never answers.
 struct Stalled;
@@ -39,16 +22,8 @@ impl toolkit_state::BanLookup for Stalled {
 
 #[tokio::test]
 async fn every_skipped_check_is_logged_with_why_and_what_was_applied() {
-    // GIVEN the handler logging JSON at INFO, and a table that never answers
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing::subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish()
-        .try_init()
-        .expect("first subscriber");
+    // GIVEN every log line captured (JSON), and a table that never answers
+    let logs = capture_logs();
     let gate = CachedBanCheck::new(Stalled, BanCheckSettings::default());
     let policy = PolicySet::builtin().expect("built-in policy compiles");
     // WHEN one sender writes twice
@@ -65,7 +40,7 @@ async fn every_skipped_check_is_logged_with_why_and_what_was_applied() {
     }
     // THEN each message's skipped check has its warning: the first timed out, the second
     // skipped the read after that failure; both failed open
-    let text = String::from_utf8(captured.0.lock().expect("log lock").clone()).expect("UTF-8");
+    let text = logs.text();
     let skipped: Vec<Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())

@@ -76,6 +76,14 @@ pub fn fixture(name: &str) -> Request {
     toolkit_test_support::fixture(env!("CARGO_MANIFEST_DIR"), "moderation-api", name)
 }
 
+/// The audit lines (target `audit`) among captured JSON log lines.
+pub fn audit_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["target"] == "audit")
+        .collect()
+}
+
 /// Sends `request` through the handler.
 pub async fn call(api: &ModerationApi, request: Request) -> Response<Body> {
     match handle_request(api, request).await {
