@@ -36,12 +36,17 @@ OPTIONS:
     --state FILE                       Load state from FILE and save every change to it
     --messaging-bind ADDR              IP:PORT of the messaging WebSocket endpoint
                                        [default: the --bind IP, any free port]
-    --review-endpoint FUNCTION=URL     Invoke review handlers through the Lambda Invoke API at
+    --review-endpoint FUNCTION=URL[,URL...]
+                                       Invoke review handlers through the Lambda Invoke API at
                                        URL (repeatable). FUNCTION is a Lambda function ARN or *
-                                       for all; URL is http://HOST:PORT (the path
-                                       /2015-03-31/functions/NAME/invocations is added, NAME from
-                                       the ARN) or a full .../invocations URL.
-                                       e.g. '*=http://127.0.0.1:9000' for cargo lambda watch
+                                       for all; URL is http://HOST:PORT (the Runtime Interface
+                                       Emulator's path /2015-03-31/functions/function/invocations
+                                       is added) or a full .../invocations URL, used as it is.
+                                       Each URL is one instance serving one invocation at a
+                                       time; several URLs for one FUNCTION (in a list, or by
+                                       repeating the flag) are its pool: each review goes to an
+                                       idle instance, or waits in line within the 200 ms.
+                                       e.g. '*=http://127.0.0.1:9100,http://127.0.0.1:9102'
     --log-dir DIR                      Write chat logs (IVS Chat log records, JSON lines) for
                                        rooms with logging configurations under DIR
     --max-connections N                Open WebSocket connections allowed [default: 10000]
@@ -198,9 +203,9 @@ where
             }
             "--review-endpoint" => {
                 let text = value(&flag)?;
-                config
-                    .review_endpoints
-                    .push(ReviewEndpoint::parse(&text).map_err(|e| invalid(&flag, &text, e))?);
+                config.review_endpoints.extend(
+                    ReviewEndpoint::parse_all(&text).map_err(|e| invalid(&flag, &text, e))?,
+                );
             }
             "--log-dir" => config.log_dir = Some(PathBuf::from(value(&flag)?)),
             "--max-connections" | "--max-frame-bytes" | "--client-queue-frames" => {
@@ -355,6 +360,32 @@ mod tests {
     }
 
     #[test]
+    fn several_urls_for_one_function_make_its_pool_in_both_spellings() {
+        // GIVEN a list for one function, and the flag repeated for it
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:review";
+        let config = run(&[
+            "--review-endpoint",
+            &format!("{arn}=http://127.0.0.1:9100,http://127.0.0.1:9102"),
+            &format!("--review-endpoint={arn}=http://127.0.0.1:9104"),
+        ]);
+        // THEN all three are instances of that function, in the order given
+        let urls: Vec<&str> = config
+            .review_endpoints
+            .iter()
+            .filter(|endpoint| endpoint.function == arn)
+            .map(|endpoint| endpoint.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:9100",
+                "http://127.0.0.1:9102",
+                "http://127.0.0.1:9104"
+            ]
+        );
+    }
+
+    #[test]
     fn names_the_flag_of_a_bad_messaging_value() {
         // GIVEN bad messaging values WHEN parsed THEN each error names its flag and the rule
         let message = |args: &[&str]| match parse(args.iter().copied()) {
@@ -364,6 +395,7 @@ mod tests {
         assert!(message(&["--review-endpoint", "nourl"]).contains("--review-endpoint"));
         assert!(message(&["--review-endpoint", "lambda=http://x"]).contains("Lambda function ARN"));
         assert!(message(&["--review-endpoint", "*=ftp://x"]).contains("http://"));
+        assert!(message(&["--review-endpoint", "*=http://a:1,http://a:1"]).contains("given twice"));
         assert!(message(&["--max-connections", "0"]).contains("at least 1"));
         assert!(message(&["--messaging-bind", "x"]).contains("--messaging-bind"));
     }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::faults::{FaultRule, FaultSpecError};
+use crate::review::RIE_INVOKE_PATH;
 use crate::store::Quotas;
 
 /// Default Region.
@@ -24,30 +25,43 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Default number of frames queued for one client before it is cut off as too slow.
 pub const DEFAULT_CLIENT_QUEUE_FRAMES: usize = 4096;
 
-/// Where review requests for a function (or for every function) are sent: a Lambda Invoke API
-/// endpoint such as the Runtime Interface Emulator's or `cargo lambda watch`'s.
+/// One instance of a review handler: a Lambda Invoke API endpoint, such as one Runtime Interface
+/// Emulator process, that serves one invocation at a time. Several endpoints for the same
+/// function make a pool: each review goes to an idle one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewEndpoint {
     /// A Lambda function ARN, or `*` for every function.
     pub function: String,
-    /// `http://HOST:PORT` (the emulator appends `/2015-03-31/functions/NAME/invocations`, NAME
-    /// being the function name in the ARN), or a full URL ending in `/invocations`.
+    /// `http://HOST:PORT` (the emulator appends [`RIE_INVOKE_PATH`], the one path the Runtime
+    /// Interface Emulator serves), or a full URL ending in `/invocations`, used as it is (for
+    /// `cargo lambda watch`, `…/2015-03-31/functions/BINARY/invocations`).
     pub url: String,
 }
 
 impl ReviewEndpoint {
-    /// Parses `FUNCTION=URL`, FUNCTION being a Lambda function ARN or `*`.
-    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+    /// Parses `FUNCTION=URL[,URL...]`, FUNCTION being a Lambda function ARN or `*`: one endpoint
+    /// per URL, all for that function.
+    pub fn parse_all(spec: &str) -> Result<Vec<Self>, ConfigError> {
         let bad = |rule: &str| ConfigError::ReviewEndpoint(format!("`{spec}`: {rule}"));
-        let (function, url) = spec
-            .split_once('=')
-            .ok_or_else(|| bad("expected FUNCTION=URL, FUNCTION a Lambda function ARN or *"))?;
-        let endpoint = Self {
-            function: function.trim().to_owned(),
-            url: url.trim().to_owned(),
-        };
-        endpoint.validate()?;
-        Ok(endpoint)
+        let (function, urls) = spec.split_once('=').ok_or_else(|| {
+            bad("expected FUNCTION=URL[,URL...], FUNCTION a Lambda function ARN or *")
+        })?;
+        let mut endpoints = Vec::new();
+        for (position, url) in urls.split(',').enumerate() {
+            if url.trim().is_empty() {
+                return Err(bad(&format!(
+                    "URL {} of the list is empty (separate URLs with single commas)",
+                    position + 1
+                )));
+            }
+            let endpoint = Self {
+                function: function.trim().to_owned(),
+                url: url.trim().to_owned(),
+            };
+            endpoint.validate()?;
+            endpoints.push(endpoint);
+        }
+        Ok(endpoints)
     }
 
     /// Checks the function and the URL.
@@ -59,10 +73,31 @@ impl ReviewEndpoint {
                 "FUNCTION must be * or a Lambda function ARN (arn:aws:lambda:…)",
             ));
         }
-        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(bad("URL must start with http:// or https://"));
+        let host = self
+            .url
+            .strip_prefix("http://")
+            .or_else(|| self.url.strip_prefix("https://"))
+            .ok_or_else(|| bad("URL must start with http:// or https://"))?;
+        if host.is_empty() || host.starts_with('/') {
+            return Err(bad("URL must name a host, as in http://127.0.0.1:9000"));
+        }
+        if self.url.contains(',') {
+            return Err(bad(
+                "URL must not contain a comma (list several URLs as FUNCTION=URL,URL)",
+            ));
         }
         Ok(())
+    }
+
+    /// The URL the emulator posts each review to: [`url`](Self::url) itself when it ends in
+    /// `/invocations`, else `url` followed by [`RIE_INVOKE_PATH`].
+    pub fn invoke_url(&self) -> String {
+        let url = self.url.trim_end_matches('/');
+        if url.ends_with("/invocations") {
+            url.to_owned()
+        } else {
+            format!("{url}{RIE_INVOKE_PATH}")
+        }
     }
 }
 
@@ -89,7 +124,8 @@ pub struct EmulatorConfig {
     pub state_file: Option<PathBuf>,
     /// Address of the messaging (WebSocket) endpoint; `None` = the control plane's IP, any port.
     pub messaging_bind: Option<SocketAddr>,
-    /// Where review handlers are invoked.
+    /// Where review handlers are invoked: each entry one instance; the entries of one function
+    /// form its pool.
     pub review_endpoints: Vec<ReviewEndpoint>,
     /// Directory chat logs are written under; `None` writes none.
     pub log_dir: Option<PathBuf>,
@@ -197,8 +233,19 @@ impl EmulatorConfig {
         for rule in &self.faults {
             rule.validate()?;
         }
+        let mut instances: BTreeMap<String, &ReviewEndpoint> = BTreeMap::new();
         for endpoint in &self.review_endpoints {
             endpoint.validate()?;
+            if let Some(first) = instances.insert(endpoint.invoke_url(), endpoint) {
+                return Err(ConfigError::ReviewEndpoint(format!(
+                    "`{}` is given twice (for {} and for {}): each URL is one instance, which \
+                     serves one invocation at a time, so it may belong to one function's pool \
+                     only, once",
+                    endpoint.invoke_url(),
+                    first.function,
+                    endpoint.function
+                )));
+            }
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Limit("--max-connections"));
@@ -216,6 +263,73 @@ impl EmulatorConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:review-handler";
+
+    #[test]
+    fn a_bare_host_and_port_is_invoked_on_the_runtime_interface_emulators_path() {
+        // GIVEN a bare URL (with and without a trailing slash) and a full invoke URL
+        let endpoint = |url: &str| ReviewEndpoint {
+            function: ARN.to_owned(),
+            url: url.to_owned(),
+        };
+        // WHEN the invoke URL is built THEN a bare one gets the RIE's one path, whatever the ARN
+        // names, and a full one is kept as given
+        assert_eq!(
+            endpoint("http://127.0.0.1:9000/").invoke_url(),
+            "http://127.0.0.1:9000/2015-03-31/functions/function/invocations"
+        );
+        assert_eq!(
+            endpoint("http://127.0.0.1:9000").invoke_url(),
+            format!("http://127.0.0.1:9000{RIE_INVOKE_PATH}")
+        );
+        let full = "http://127.0.0.1:9000/2015-03-31/functions/review-handler/invocations";
+        assert_eq!(endpoint(full).invoke_url(), full);
+    }
+
+    #[test]
+    fn a_comma_separated_list_is_one_endpoint_per_url_for_the_same_function() {
+        // GIVEN a function with three URLs WHEN parsed THEN there are three instances of it
+        let endpoints = ReviewEndpoint::parse_all(&format!(
+            "{ARN}=http://127.0.0.1:9100, http://127.0.0.1:9102,http://127.0.0.1:9104"
+        ))
+        .expect("valid");
+        assert_eq!(endpoints.len(), 3);
+        assert!(endpoints.iter().all(|endpoint| endpoint.function == ARN));
+        assert_eq!(endpoints[1].url, "http://127.0.0.1:9102");
+        // AND an empty entry or a URL without a host is refused, naming the rule
+        let error = |spec: &str| match ReviewEndpoint::parse_all(spec) {
+            Err(error) => error.to_string(),
+            Ok(endpoints) => panic!("expected an error for {spec}, got {endpoints:?}"),
+        };
+        assert!(
+            error("*=http://127.0.0.1:1,,http://127.0.0.1:2")
+                .contains("URL 2 of the list is empty")
+        );
+        assert!(error("*=http://").contains("must name a host"));
+    }
+
+    #[test]
+    fn one_url_in_two_pools_is_refused() {
+        // GIVEN the same instance for the wildcard and for an exact ARN (two spellings of it)
+        let config = EmulatorConfig {
+            review_endpoints: vec![
+                ReviewEndpoint {
+                    function: "*".to_owned(),
+                    url: "http://127.0.0.1:9100".to_owned(),
+                },
+                ReviewEndpoint {
+                    function: ARN.to_owned(),
+                    url: format!("http://127.0.0.1:9100{RIE_INVOKE_PATH}"),
+                },
+            ],
+            ..EmulatorConfig::default()
+        };
+        // WHEN validated THEN it is refused: two callers could overlap on that one instance
+        let error = config.validate().expect_err("refused").to_string();
+        assert!(error.contains("given twice"), "{error}");
+        assert!(error.contains("one invocation at a time"), "{error}");
+    }
 
     #[test]
     fn accepts_the_defaults_and_names_bad_values() {

@@ -24,6 +24,7 @@ use crate::messaging;
 use crate::model::{JournalEntry, LoggingConfiguration, LoggingConfigurationState, Room};
 use crate::pagination::PageTokenCodec;
 use crate::persistence::{self, StateFile, StateFileError};
+use crate::pool::InstancePool;
 use crate::review::{ReviewFunction, ReviewRouter, ReviewTarget};
 use crate::server;
 use crate::service::{MessagingLimits, Service};
@@ -168,7 +169,11 @@ impl EmulatorBuilder {
     }
 
     /// Invokes `function` (a Lambda function ARN, or `*`) through the Lambda Invoke API at
-    /// `url`: `http://HOST:PORT`, or a full `…/invocations` URL.
+    /// `url`: `http://HOST:PORT` (the Runtime Interface Emulator's
+    /// [`RIE_INVOKE_PATH`](crate::RIE_INVOKE_PATH) is added), or a full `…/invocations` URL. Each
+    /// URL is one instance that takes one invocation at a time; call this again with the same
+    /// `function` to give it a pool of instances (each review goes to an idle one, or waits in
+    /// line within the 200 ms).
     pub fn review_endpoint(mut self, function: impl Into<String>, url: impl Into<String>) -> Self {
         self.config.review_endpoints.push(ReviewEndpoint {
             function: function.into(),
@@ -233,10 +238,21 @@ impl EmulatorBuilder {
             .into_iter()
             .map(|(function, handler)| (function, ReviewTarget::InProcess(handler)))
             .collect();
-        review_targets.extend(config.review_endpoints.iter().map(|endpoint| {
+        // One pool per function, of its endpoints in the order given.
+        let mut pools: Vec<(String, Vec<String>)> = Vec::new();
+        for endpoint in &config.review_endpoints {
+            match pools
+                .iter_mut()
+                .find(|(function, _)| *function == endpoint.function)
+            {
+                Some((_, urls)) => urls.push(endpoint.invoke_url()),
+                None => pools.push((endpoint.function.clone(), vec![endpoint.invoke_url()])),
+            }
+        }
+        review_targets.extend(pools.into_iter().map(|(function, urls)| {
             (
-                endpoint.function.clone(),
-                ReviewTarget::Endpoint(endpoint.url.clone()),
+                function,
+                ReviewTarget::Endpoints(Arc::new(InstancePool::new(urls))),
             )
         }));
         let auth = if config.strict_auth {

@@ -26,13 +26,16 @@
 //! - `arn`, `clock`, `error`, `model`, `routing`: ids and ARNs, the advanceable clock, error
 //!   shapes and their encoding, the resource types, operations and their HTTP bindings (no
 //!   `crate::` imports).
+//! - `pool`: a review handler's instances, each taking one invocation at a time (no `crate::`
+//!   imports).
 //! - `request` (error), `pagination` (error), `wire` (model), `tokens` (arn, model),
-//!   `faults` (routing), `sigv4` (error, routing), `frames` (wire), `review` (model),
+//!   `faults` (routing), `sigv4` (error, routing), `frames` (wire), `review` (model, pool),
 //!   `chatlog` (arn, model, wire): reading JSON members, nextToken, output shapes, chat tokens,
 //!   fault injection, authentication, the WebSocket frames, message review, chat log records.
 //! - `hub` (chatlog, model): live connections per room, delivery, rate, token reuse, the cap.
 //! - `store` (arn, error, model, pagination): the state.
-//! - `persistence` (model, store), `config` (faults, store): the state file, the configuration.
+//! - `persistence` (model, store), `config` (faults, review, store): the state file, the
+//!   configuration.
 //! - `operations` (clock, error, frames, model, pagination, request, routing, store, tokens,
 //!   wire): one handler per operation; calls that live clients must see return a `LiveEffect`.
 //! - `service` (clock, error, faults, hub, model, pagination, persistence, review, sigv4, store,
@@ -44,7 +47,8 @@
 //!   the other.
 //! - `cli` (config, faults): the binary's command line.
 //! - `emulator` (admin, arn, chatlog, clock, config, error, faults, hub, messaging, model,
-//!   pagination, persistence, review, server, service, sigv4, store, tokens): the embedding API;
+//!   pagination, persistence, pool, review, server, service, sigv4, store, tokens): the
+//!   embedding API;
 //!   it mounts `admin`'s routes on `server`'s router and serves `messaging` on its own port.
 
 #![deny(missing_docs)]
@@ -68,6 +72,7 @@ mod model;
 mod operations;
 mod pagination;
 mod persistence;
+mod pool;
 mod request;
 mod review;
 mod routing;
@@ -87,6 +92,6 @@ pub use model::{
     LoggingConfigurationState, MessageReviewHandler, ReviewRecord, Room,
 };
 pub use persistence::StateFileError;
-pub use review::REVIEW_BUDGET;
+pub use review::{REVIEW_BUDGET, RIE_INVOKE_PATH};
 pub use store::Quotas;
 pub use tokens::{TokenError, VerifiedToken};

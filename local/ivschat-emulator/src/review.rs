@@ -3,23 +3,38 @@
 //! room's fallbackResult.
 //!
 //! A handler is reached either in-process (a function plugged in by an embedding test) or over
-//! the Lambda Invoke API, `POST /2015-03-31/functions/{name}/invocations`, which AWS's Runtime
-//! Interface Emulator and `cargo lambda watch` both serve.
+//! the Lambda Invoke API (`POST …/2015-03-31/functions/function/invocations` on AWS's Runtime
+//! Interface Emulator), through a pool of instances that each take one invocation at a time
+//! (`pool`): IVS invokes a handler concurrently and Lambda runs more environments for it, while
+//! one RIE process crashes on an overlap. The wait for an idle instance counts against the
+//! 200 ms, and a timed-out invocation keeps its instance until it really returns.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ivschat_api::review::ReviewResult;
 use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use crate::model::{FallbackResult, ReviewRecord};
+use crate::pool::InstancePool;
 
 /// How long IVS Chat waits for a review handler (not adjustable, docs/ivs-chat.md §1.4).
 pub const REVIEW_BUDGET: Duration = Duration::from_millis(200);
+
+/// The path of the Lambda Invoke API that AWS's Runtime Interface Emulator serves: it answers
+/// only this function name (`function`), and 404 to any other.
+pub const RIE_INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
+
+/// The longest an invocation keeps its instance after the review gave up on it: Lambda's
+/// longest function timeout, which the Runtime Interface Emulator enforces well before (it is
+/// given the function's own timeout). Past it the instance is taken back, with a warning.
+const INVOCATION_HOLD_LIMIT: Duration = Duration::from_secs(15 * 60);
 
 /// Matches every function in a review target.
 pub const ANY_FUNCTION: &str = "*";
@@ -52,10 +67,10 @@ impl fmt::Debug for ReviewFunction {
 /// Where review requests for a function (or for all of them) are sent.
 #[derive(Debug, Clone)]
 pub enum ReviewTarget {
-    /// An in-process function.
+    /// An in-process function (called concurrently, as Lambda scales without limit).
     InProcess(ReviewFunction),
-    /// A Lambda Invoke API endpoint: a base URL, or a full `…/invocations` URL.
-    Endpoint(String),
+    /// Lambda Invoke API endpoints (full invoke URLs), one invocation at a time each.
+    Endpoints(Arc<InstancePool>),
 }
 
 /// Function ARN (or [`ANY_FUNCTION`]) → target; exact ARNs win over the wildcard, in-process
@@ -81,36 +96,128 @@ pub struct ReviewOutcome {
     pub record: ReviewRecord,
 }
 
-/// The name Lambda's Invoke API takes for a function ARN: the part after `:function:`, without
-/// a version or alias qualifier.
-fn function_name(arn: &str) -> &str {
-    arn.split_once(":function:")
-        .map(|(_, rest)| rest.split(':').next().unwrap_or(rest))
-        .unwrap_or(arn)
-}
-
-fn invoke_url(base: &str, function_arn: &str) -> String {
-    if base.trim_end_matches('/').ends_with("/invocations") {
-        return base.to_owned();
-    }
-    format!(
-        "{}/2015-03-31/functions/{}/invocations",
-        base.trim_end_matches('/'),
-        function_name(function_arn)
-    )
-}
-
 /// Why the handler's answer could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 enum ReviewFailure {
-    #[error("no review handler is mapped for {0} (see --review-endpoint)")]
-    Unmapped(String),
+    /// A configuration problem: no handler for the ARN, a wrong path, nothing listening. The
+    /// message names the fix.
+    #[error("{0}")]
+    Misconfigured(String),
+    /// Every instance stayed busy until the deadline.
+    #[error(
+        "timed out after {} ms waiting for an idle instance (all {instances} busy; IVS would have run more, see --review-endpoint)",
+        REVIEW_BUDGET.as_millis()
+    )]
+    NoIdleInstance { instances: usize },
+    /// The handler had not answered by the deadline.
     #[error("timed out after {} ms", REVIEW_BUDGET.as_millis())]
     Timeout,
+    /// The function failed, or its endpoint answered with an HTTP error other than 404.
     #[error("function error: {0}")]
     FunctionError(String),
+    /// The reply breaks docs/ivs-chat.md §1.3.
     #[error("invalid reply: {0}")]
     InvalidReply(String),
+}
+
+impl ReviewFailure {
+    fn unmapped(function_arn: &str) -> Self {
+        Self::Misconfigured(format!(
+            "no review handler is mapped for {function_arn}: start the emulator with \
+             --review-endpoint '{function_arn}=http://HOST:PORT' (or '*=http://HOST:PORT' for \
+             every function)"
+        ))
+    }
+
+    /// Whether the failure is one of configuration, which repeats for every message until fixed.
+    fn is_misconfiguration(&self) -> bool {
+        matches!(self, Self::Misconfigured(_))
+    }
+}
+
+/// An error with its causes, `outer: inner: innermost` (reqwest's own text omits the cause,
+/// such as "Connection refused").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The innermost cause of an error, such as "Connection refused (os error 111)".
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// One invocation over the Lambda Invoke API at `invoke_url`, to its end.
+async fn invoke(
+    http: &reqwest::Client,
+    invoke_url: &str,
+    request: &Value,
+) -> Result<Value, ReviewFailure> {
+    let response = http
+        .post(invoke_url)
+        .header("X-Amz-Invocation-Type", "RequestResponse")
+        .json(request)
+        .timeout(INVOCATION_HOLD_LIMIT)
+        .send()
+        .await
+        .map_err(|error| {
+            if error.is_timeout() {
+                tracing::warn!(
+                    instance = invoke_url,
+                    "an invocation held its instance for {} s without an answer; taking the \
+                     instance back",
+                    INVOCATION_HOLD_LIMIT.as_secs()
+                );
+                ReviewFailure::Timeout
+            } else if error.is_connect() {
+                ReviewFailure::Misconfigured(format!(
+                    "nothing accepts connections at {invoke_url} ({}): start the review handler \
+                     there (under the Runtime Interface Emulator, as scripts/run-local does), or \
+                     correct the URL given to --review-endpoint",
+                    root_cause(&error)
+                ))
+            } else {
+                ReviewFailure::FunctionError(format!("invoke failed: {}", with_causes(&error)))
+            }
+        })?;
+    let status = response.status();
+    let function_error = response
+        .headers()
+        .get("x-amz-function-error")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.bytes().await.map_err(|error| {
+        ReviewFailure::FunctionError(format!("invoke failed: {}", with_causes(&error)))
+    })?;
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Err(ReviewFailure::Misconfigured(format!(
+            "the Lambda Invoke API at {invoke_url} answered HTTP 404 (no such function or path): \
+             AWS's Runtime Interface Emulator serves only {RIE_INVOKE_PATH}, which the emulator \
+             uses when --review-endpoint gives a bare http://HOST:PORT; give \
+             FUNCTION=http://HOST:PORT, or the full …/invocations URL the endpoint serves"
+        )));
+    }
+    if !status.is_success() {
+        return Err(ReviewFailure::FunctionError(format!(
+            "the Invoke API answered HTTP {}",
+            status.as_u16()
+        )));
+    }
+    if let Some(kind) = function_error {
+        return Err(ReviewFailure::FunctionError(kind));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|error| ReviewFailure::InvalidReply(format!("the reply is not JSON: {error}")))
 }
 
 struct Reply {
@@ -210,7 +317,7 @@ impl ReviewRouter {
             let exact = if pattern == function_arn { 0 } else { 2 };
             let kind = match target {
                 ReviewTarget::InProcess(_) => 0,
-                ReviewTarget::Endpoint(_) => 1,
+                ReviewTarget::Endpoints(_) => 1,
             };
             exact + kind
         };
@@ -221,46 +328,63 @@ impl ReviewRouter {
             .map(|(_, target)| target)
     }
 
-    async fn call(&self, subject: &ReviewSubject<'_>) -> Result<Value, ReviewFailure> {
+    /// The handler's reply, by `deadline`.
+    async fn call(
+        &self,
+        subject: &ReviewSubject<'_>,
+        deadline: Instant,
+    ) -> Result<Value, ReviewFailure> {
         let target = self
             .target(subject.function_arn)
-            .ok_or_else(|| ReviewFailure::Unmapped(subject.function_arn.to_owned()))?;
+            .ok_or_else(|| ReviewFailure::unmapped(subject.function_arn))?;
         match target {
-            ReviewTarget::InProcess(function) => (function.0)(subject.request.clone())
-                .await
-                .map_err(ReviewFailure::FunctionError),
-            ReviewTarget::Endpoint(base) => {
-                let response = self
-                    .http
-                    .post(invoke_url(base, subject.function_arn))
-                    .header("X-Amz-Invocation-Type", "RequestResponse")
-                    .json(&subject.request)
-                    .send()
-                    .await
-                    .map_err(|error| {
-                        ReviewFailure::FunctionError(format!("invoke failed: {error}"))
-                    })?;
-                let status = response.status();
-                let function_error = response
-                    .headers()
-                    .get("x-amz-function-error")
-                    .and_then(|value| value.to_str().ok())
-                    .map(str::to_owned);
-                let body = response.bytes().await.map_err(|error| {
-                    ReviewFailure::FunctionError(format!("invoke failed: {error}"))
-                })?;
-                if !status.is_success() {
-                    return Err(ReviewFailure::FunctionError(format!(
-                        "the Invoke API answered HTTP {}",
-                        status.as_u16()
-                    )));
+            ReviewTarget::InProcess(function) => {
+                match tokio::time::timeout_at(deadline, (function.0)(subject.request.clone())).await
+                {
+                    Ok(reply) => reply.map_err(ReviewFailure::FunctionError),
+                    Err(_) => Err(ReviewFailure::Timeout),
                 }
-                if let Some(kind) = function_error {
-                    return Err(ReviewFailure::FunctionError(kind));
+            }
+            ReviewTarget::Endpoints(pool) => {
+                // The wait in line counts against IVS's deadline.
+                let lease = match tokio::time::timeout_at(deadline, pool.acquire()).await {
+                    Ok(Some(lease)) => lease,
+                    Ok(None) => {
+                        return Err(ReviewFailure::FunctionError(
+                            "the emulator is shutting down".to_owned(),
+                        ));
+                    }
+                    Err(_) => {
+                        return Err(ReviewFailure::NoIdleInstance {
+                            instances: pool.instances(),
+                        });
+                    }
+                };
+                // The invocation runs in its own task, which keeps the instance until the
+                // endpoint has answered, even after this review stops waiting for it.
+                let (answer_tx, answer_rx) = oneshot::channel();
+                let http = self.http.clone();
+                let request = subject.request.clone();
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    let answer = invoke(&http, lease.invoke_url(), &request).await;
+                    if answer_tx.is_closed() {
+                        tracing::debug!(
+                            instance = lease.invoke_url(),
+                            elapsed_ms = started.elapsed().as_millis(),
+                            "a review that timed out has returned; its instance is idle again"
+                        );
+                    }
+                    drop(lease);
+                    let _ = answer_tx.send(answer);
+                });
+                match tokio::time::timeout_at(deadline, answer_rx).await {
+                    Ok(Ok(answer)) => answer,
+                    Ok(Err(_)) => Err(ReviewFailure::FunctionError(
+                        "the invocation ended without an answer".to_owned(),
+                    )),
+                    Err(_) => Err(ReviewFailure::Timeout),
                 }
-                serde_json::from_slice(&body).map_err(|error| {
-                    ReviewFailure::InvalidReply(format!("the reply is not JSON: {error}"))
-                })
             }
         }
     }
@@ -268,10 +392,11 @@ impl ReviewRouter {
     /// Reviews one message within [`REVIEW_BUDGET`], applying the fallback on any failure.
     pub async fn review(&self, subject: ReviewSubject<'_>) -> ReviewOutcome {
         let started = Instant::now();
-        let answer = match tokio::time::timeout(REVIEW_BUDGET, self.call(&subject)).await {
-            Ok(answer) => answer.and_then(|value| parse_reply(&value, subject.maximum_length)),
-            Err(_) => Err(ReviewFailure::Timeout),
-        };
+        let deadline = started + REVIEW_BUDGET;
+        let answer = self
+            .call(&subject, deadline)
+            .await
+            .and_then(|value| parse_reply(&value, subject.maximum_length));
         let latency_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         match answer {
             Ok(reply) => {
@@ -303,12 +428,21 @@ impl ReviewRouter {
                     FallbackResult::Allow => ReviewResult::Allow,
                     FallbackResult::Deny => ReviewResult::Deny,
                 };
-                tracing::warn!(
-                    function = subject.function_arn,
-                    %failure,
-                    fallback = result.as_str(),
-                    "message review failed; applying the room's fallbackResult"
-                );
+                if failure.is_misconfiguration() {
+                    tracing::error!(
+                        function = subject.function_arn,
+                        fallback = result.as_str(),
+                        "message review cannot reach its handler, so every message gets the \
+                         room's fallbackResult until this is fixed: {failure}"
+                    );
+                } else {
+                    tracing::warn!(
+                        function = subject.function_arn,
+                        %failure,
+                        fallback = result.as_str(),
+                        "message review failed; applying the room's fallbackResult"
+                    );
+                }
                 ReviewOutcome {
                     result,
                     content: subject.content.to_owned(),
@@ -332,17 +466,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn builds_the_invoke_path_from_the_function_name() {
-        // GIVEN an ARN with a qualifier, a base URL and a full invoke URL
-        let arn = "arn:aws:lambda:us-east-1:123456789012:function:review-handler:live";
-        // WHEN the invoke URL is built THEN the name is used, and a full URL is kept
-        assert_eq!(
-            invoke_url("http://127.0.0.1:9000/", arn),
-            "http://127.0.0.1:9000/2015-03-31/functions/review-handler/invocations"
-        );
-        let full = "http://127.0.0.1:8080/2015-03-31/functions/function/invocations";
-        assert_eq!(invoke_url(full, arn), full);
+    fn pool_of(url: &str) -> ReviewTarget {
+        ReviewTarget::Endpoints(Arc::new(InstancePool::new(vec![url.to_owned()])))
+    }
+
+    fn is_pool_of(target: Option<&ReviewTarget>, url: &str) -> bool {
+        match target {
+            Some(ReviewTarget::Endpoints(pool)) => {
+                pool.instances() == 1 && format!("{pool:?}").contains(url)
+            }
+            _ => false,
+        }
     }
 
     #[test]
@@ -350,30 +484,28 @@ mod tests {
         let arn = "arn:aws:lambda:us-east-1:123456789012:function:review-handler";
         let in_process =
             || ReviewTarget::InProcess(ReviewFunction::new(|_| async { Ok(json!({})) }));
-        let endpoint = |url: &str| ReviewTarget::Endpoint(url.to_owned());
-        let is_endpoint = |target: Option<&ReviewTarget>, url: &str| matches!(target, Some(ReviewTarget::Endpoint(found)) if found == url);
         // GIVEN an endpoint and an in-process function for the same ARN, and a wildcard endpoint
         let router = ReviewRouter::new(vec![
-            (arn.to_owned(), endpoint("http://exact")),
+            (arn.to_owned(), pool_of("http://exact")),
             (arn.to_owned(), in_process()),
-            (ANY_FUNCTION.to_owned(), endpoint("http://any")),
+            (ANY_FUNCTION.to_owned(), pool_of("http://any")),
         ]);
         // THEN that ARN goes to the in-process function, any other to the wildcard
         assert!(matches!(
             router.target(arn),
             Some(ReviewTarget::InProcess(_))
         ));
-        assert!(is_endpoint(
+        assert!(is_pool_of(
             router.target("arn:aws:lambda:us-east-1:123456789012:function:other"),
             "http://any"
         ));
         // GIVEN an in-process wildcard and an endpoint for the exact ARN
         let router = ReviewRouter::new(vec![
             (ANY_FUNCTION.to_owned(), in_process()),
-            (arn.to_owned(), endpoint("http://exact")),
+            (arn.to_owned(), pool_of("http://exact")),
         ]);
         // THEN the exact ARN's endpoint wins over the wildcard
-        assert!(is_endpoint(router.target(arn), "http://exact"));
+        assert!(is_pool_of(router.target(arn), "http://exact"));
     }
 
     #[test]

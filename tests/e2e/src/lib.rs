@@ -334,6 +334,21 @@ impl LambdaUnderRie {
         })
     }
 
+    /// The base URL of this function's Runtime Interface Emulator, `http://127.0.0.1:PORT`: the
+    /// short form `--review-endpoint FUNCTION=URL` takes (the IVS Chat emulator adds the RIE's
+    /// one invoke path).
+    pub fn base_url(&self) -> &str {
+        self.invoke_url
+            .split_once("/2015-03-31/")
+            .map_or(self.invoke_url.as_str(), |(base, _)| base)
+    }
+
+    /// Whether the Runtime Interface Emulator process is still running (it exits when it
+    /// crashes, as it does on an overlapping invocation).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Everything the emulator and the function have printed so far.
     pub fn output(&self) -> &CapturedOutput {
         &self.output
