@@ -99,7 +99,15 @@ impl Front {
                     Duration::from_secs(f.timeout_seconds)
                 })
                 .min(INTEGRATION_TIMEOUT);
-            endpoints.insert(route.function.clone(), FunctionEndpoint::new(base, timeout));
+            let mut endpoint = FunctionEndpoint::new(base, timeout);
+            // Two functions at one URL are one instance: they share its one-at-a-time turn.
+            if let Some(same_instance) = endpoints
+                .values()
+                .find(|other: &&FunctionEndpoint| other.url() == endpoint.url())
+            {
+                endpoint = endpoint.sharing_turn_with(same_instance);
+            }
+            endpoints.insert(route.function.clone(), endpoint);
         }
         let keys = config
             .template

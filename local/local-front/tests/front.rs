@@ -463,3 +463,100 @@ async fn the_identity_provider_serves_discovery_jwks_and_refuses_unknown_users()
             .starts_with("username:")
     );
 }
+
+/// A stand-in function that, like one Runtime Interface Emulator process, takes one invocation
+/// at a time: a second one arriving while one runs is counted and answered with HTTP 500 (where
+/// the RIE would crash). An event whose body says `slow` takes 1.5 s, any other 30 ms.
+async fn one_at_a_time_function() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let in_flight = Arc::new(AtomicBool::new(false));
+    let overlaps = Arc::new(AtomicUsize::new(0));
+    let counted = overlaps.clone();
+    let app = axum::Router::new().route(
+        "/2015-03-31/functions/function/invocations",
+        axum::routing::post(move |axum::Json(event): axum::Json<Value>| {
+            let in_flight = in_flight.clone();
+            let counted = counted.clone();
+            async move {
+                if in_flight.swap(true, Ordering::SeqCst) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    return (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "overlapping invocation",
+                    )
+                        .into_response();
+                }
+                let slow = event["body"].as_str().is_some_and(|b| b.contains("slow"));
+                let pause = if slow { 1500 } else { 30 };
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                in_flight.store(false, Ordering::SeqCst);
+                axum::Json(json!({"statusCode": 200, "body": "{\"ok\":true}"})).into_response()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, overlaps)
+}
+
+use axum::response::IntoResponse;
+
+impl Stack {
+    async fn webhook(&self, body: &'static str) -> reqwest::StatusCode {
+        self.http
+            .post(format!("{}/webhooks/moderation", self.api))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the front answers")
+            .status()
+    }
+}
+
+#[tokio::test]
+async fn concurrent_requests_take_turns_at_one_function_instance() {
+    // GIVEN every function at one instance that takes one invocation at a time (30 ms each)
+    let (url, overlaps) = one_at_a_time_function().await;
+    let stack = Arc::new(stack_with(url, Arc::default(), |_| {}).await);
+    // WHEN ten requests arrive at once
+    let requests: Vec<_> = (0..10)
+        .map(|_| {
+            let stack = stack.clone();
+            tokio::spawn(async move { stack.webhook("{}").await })
+        })
+        .collect();
+    // THEN each is answered by the function, in turn, and none overlapped another
+    for request in requests {
+        assert_eq!(request.await.expect("request task"), 200);
+    }
+    assert_eq!(overlaps.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(stack.front.invocations(), 10);
+}
+
+#[tokio::test]
+async fn a_timed_out_invocation_keeps_the_instance_until_the_function_answers() {
+    // GIVEN the one-at-a-time instance behind functions with a 1-second timeout
+    let (url, overlaps) = one_at_a_time_function().await;
+    let stack = stack_with(url, Arc::default(), |template| {
+        for function in template.functions.values_mut() {
+            function.timeout_seconds = 1;
+        }
+    })
+    .await;
+    // WHEN one request's function takes 1.5 s THEN its caller gets 503 after 1 s
+    let started = std::time::Instant::now();
+    assert_eq!(stack.webhook(r#"{"slow":true}"#).await, 503);
+    // AND a request right after waits for that invocation to end instead of overlapping it,
+    // then is answered within its own second
+    assert_eq!(stack.webhook("{}").await, 200);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(overlaps.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
