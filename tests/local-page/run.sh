@@ -3,7 +3,9 @@
 #   1. ./scripts/run-local comes up (RUN_LOCAL_FUNCTIONS as given; scripts/test-all uses `sam`);
 #   2. a second ./scripts/run-local refuses to start, naming the busy port;
 #   3. the chat page passes page.test.mjs in headless Chromium (screenshots in target/local-page/);
-#   4. Ctrl-C (SIGINT) stops it and leaves no process and no open port behind.
+#   4. 50 chat clients send at the same moment (burst.py): every message is reviewed by the pool
+#      of review-handler instances, none gets the fallback, and every process stays up;
+#   5. Ctrl-C (SIGINT) stops it and leaves no process and no open port behind.
 # Needs `npm ci` in this folder and Debian's chromium (scripts/test-all installs both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,6 +46,18 @@ echo "local-page: a second run-local refused: $(head -n 1 <<<"$second")" >&2
 status=0
 SCREENSHOT_DIR="$artifacts" node --test tests/local-page/page.test.mjs || status=$?
 python3 tests/readme/run-commands.py --run-local-log "$log" || status=$?  # every README command, against this stack
+
+# IVS's concurrency: 50 clients at once, in a room of its own (created and deleted by burst.py,
+# after the page and the README commands, which read the stack's rooms). Then the stack must
+# still be whole: run-local stops everything when one of its processes exits (it checks each
+# second), and no process group it started may be gone.
+python3 tests/local-page/burst.py --clients 50 || status=$?
+sleep 2
+kill -0 "$stack" 2>/dev/null || fail "run-local stopped after the burst of 50 messages (one of its processes exited)"
+while read -r pgid name; do
+  kill -0 -- "-$pgid" 2>/dev/null || fail "$name (process group $pgid) exited during the burst of 50 messages"
+done <"$root/.local-run/processes"
+echo "local-page: the stack is still up after the burst" >&2
 
 # Ctrl-C, then nothing may be left: no process group run-local started, no open port.
 mapfile -t groups < <(cut -d' ' -f1 "$root/.local-run/processes" 2>/dev/null || true)
