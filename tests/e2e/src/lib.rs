@@ -413,3 +413,65 @@ impl LambdaUnderRie {
         let _ = self.child.kill().await;
     }
 }
+
+/// The review handler's ARN as the emulator's rooms name it in the end-to-end chat tests.
+pub const REVIEW_HANDLER_ARN: &str =
+    "arn:aws:lambda:us-east-1:123456789012:function:ReviewHandlerFunction";
+/// Outside strict mode the emulator checks only the shape of the Authorization header.
+const ANY_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ivschat/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A chat client's WebSocket to the emulator's messaging endpoint.
+pub type ChatSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Calls control-plane `operation` of `emulator` with `body` (JSON over HTTP, as the SDK sends
+/// it) and returns the answer; panics on a refusal, naming the operation.
+pub async fn control_plane_call(
+    emulator: &ivschat_emulator::RunningEmulator,
+    operation: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/{operation}", emulator.url()))
+        .header("authorization", ANY_AUTHORIZATION)
+        .json(&body)
+        .send()
+        .await
+        .expect("control plane answers");
+    assert!(
+        response.status().is_success(),
+        "{operation}: {}",
+        response.status()
+    );
+    response.json().await.expect("JSON body")
+}
+
+/// `user` joins `room` with a chat token that may send messages: their open WebSocket.
+pub async fn join_chat(
+    emulator: &ivschat_emulator::RunningEmulator,
+    room: &str,
+    user: &str,
+) -> ChatSocket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let token = control_plane_call(
+        emulator,
+        "CreateChatToken",
+        serde_json::json!({"roomIdentifier": room, "userId": user, "capabilities": ["SEND_MESSAGE"]}),
+    )
+    .await;
+    let mut request = emulator
+        .messaging_url()
+        .into_client_request()
+        .expect("messaging URL");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        tokio_tungstenite::tungstenite::http::HeaderValue::from_str(
+            token["token"].as_str().unwrap_or_default(),
+        )
+        .expect("token header"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connects")
+        .0
+}

@@ -5,61 +5,16 @@
 
 use std::time::Duration;
 
-use e2e::{LambdaUnderRie, workspace_root};
+use e2e::{
+    ChatSocket, LambdaUnderRie, REVIEW_HANDLER_ARN, control_plane_call, join_chat, workspace_root,
+};
 use futures::{SinkExt, StreamExt};
 use ivschat_api::review::ReviewResult;
-use ivschat_emulator::{Emulator, JournalAction, RunningEmulator};
+use ivschat_emulator::{Emulator, JournalAction};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const HANDLER: &str = "arn:aws:lambda:us-east-1:123456789012:function:ReviewHandlerFunction";
-/// Outside strict mode the emulator checks only the shape of the Authorization header.
-const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ivschat/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn call(emulator: &RunningEmulator, operation: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/{operation}", emulator.url()))
-        .header("authorization", AUTHORIZATION)
-        .json(&body)
-        .send()
-        .await
-        .expect("control plane answers");
-    assert!(
-        response.status().is_success(),
-        "{operation}: {}",
-        response.status()
-    );
-    response.json().await.expect("JSON body")
-}
-
-async fn join(emulator: &RunningEmulator, room: &str, user: &str) -> Socket {
-    let token = call(
-        emulator,
-        "CreateChatToken",
-        json!({"roomIdentifier": room, "userId": user, "capabilities": ["SEND_MESSAGE"]}),
-    )
-    .await;
-    let mut request = emulator
-        .messaging_url()
-        .into_client_request()
-        .expect("messaging URL");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_str(token["token"].as_str().unwrap_or_default()).expect("token header"),
-    );
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connects")
-        .0
-}
-
-async fn next_frame(socket: &mut Socket) -> Value {
+async fn next_frame(socket: &mut ChatSocket) -> Value {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
@@ -74,7 +29,7 @@ async fn next_frame(socket: &mut Socket) -> Value {
     }
 }
 
-async fn say(socket: &mut Socket, content: &str) {
+async fn say(socket: &mut ChatSocket, content: &str) {
     socket
         .send(Message::text(
             json!({"Action": "SEND_MESSAGE", "Content": content, "RequestId": content}).to_string(),
@@ -107,17 +62,17 @@ async fn chat_messages_are_reviewed_by_the_built_review_handler_under_the_rie() 
         .start()
         .await
         .expect("emulator starts");
-    let room = call(
+    let room = control_plane_call(
         &emulator,
         "CreateRoom",
-        json!({"messageReviewHandler": {"uri": HANDLER, "fallbackResult": "ALLOW"}}),
+        json!({"messageReviewHandler": {"uri": REVIEW_HANDLER_ARN, "fallbackResult": "ALLOW"}}),
     )
     .await["arn"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let mut alice = join(&emulator, &room, "alice").await;
-    let mut bob = join(&emulator, &room, "bob").await;
+    let mut alice = join_chat(&emulator, &room, "alice").await;
+    let mut bob = join_chat(&emulator, &room, "bob").await;
 
     // WHEN alice sends a profane message, then a mildly rude one, then a clean one
     say(&mut alice, "this is f\u{200b}uck\u{ad}ing awesome").await;

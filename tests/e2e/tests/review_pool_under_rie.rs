@@ -14,63 +14,20 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use e2e::{LambdaUnderRie, native_review_handler_path, workspace_root};
+use e2e::{
+    ChatSocket, LambdaUnderRie, REVIEW_HANDLER_ARN, control_plane_call, join_chat,
+    native_review_handler_path, workspace_root,
+};
 use futures::{SinkExt, StreamExt};
-use ivschat_emulator::{Emulator, JournalAction, RunningEmulator};
+use ivschat_emulator::{Emulator, JournalAction};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const HANDLER: &str = "arn:aws:lambda:us-east-1:123456789012:function:ReviewHandlerFunction";
-/// Outside strict mode the emulator checks only the shape of the Authorization header.
-const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ivschat/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
 const CLIENTS: usize = 50;
 const INSTANCES: usize = 3;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn call(emulator: &RunningEmulator, operation: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/{operation}", emulator.url()))
-        .header("authorization", AUTHORIZATION)
-        .json(&body)
-        .send()
-        .await
-        .expect("control plane answers");
-    assert!(
-        response.status().is_success(),
-        "{operation}: {}",
-        response.status()
-    );
-    response.json().await.expect("JSON body")
-}
-
-async fn join(emulator: &RunningEmulator, room: &str, user: &str) -> Socket {
-    let token = call(
-        emulator,
-        "CreateChatToken",
-        json!({"roomIdentifier": room, "userId": user, "capabilities": ["SEND_MESSAGE"]}),
-    )
-    .await;
-    let mut request = emulator
-        .messaging_url()
-        .into_client_request()
-        .expect("messaging URL");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_str(token["token"].as_str().unwrap_or_default()).expect("token header"),
-    );
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connects")
-        .0
-}
-
 /// The frame answering this client's request (every client also receives everyone's MESSAGE).
-async fn answer_to(socket: &mut Socket, request_id: &str) -> Value {
+async fn answer_to(socket: &mut ChatSocket, request_id: &str) -> Value {
     loop {
         match tokio::time::timeout(Duration::from_secs(20), socket.next())
             .await
@@ -115,19 +72,19 @@ async fn fifty_messages_at_once_are_all_reviewed_by_a_pool_of_rie_instances() {
     let emulator = instances
         .iter()
         .fold(Emulator::builder(), |builder, instance| {
-            builder.review_endpoint(HANDLER, instance.base_url())
+            builder.review_endpoint(REVIEW_HANDLER_ARN, instance.base_url())
         })
         .start()
         .await
         .expect("emulator starts");
     // AND 50 clients in a room allowing 100 messages a second, whose fallback is DENY (a
     // message that got it would come back to its sender as ERROR 406)
-    let room = call(
+    let room = control_plane_call(
         &emulator,
         "CreateRoom",
         json!({
             "maximumMessageRatePerSecond": 100,
-            "messageReviewHandler": {"uri": HANDLER, "fallbackResult": "DENY"},
+            "messageReviewHandler": {"uri": REVIEW_HANDLER_ARN, "fallbackResult": "DENY"},
         }),
     )
     .await["arn"]
@@ -136,7 +93,7 @@ async fn fifty_messages_at_once_are_all_reviewed_by_a_pool_of_rie_instances() {
         .to_owned();
     let mut sockets = Vec::new();
     for number in 0..CLIENTS {
-        sockets.push(join(&emulator, &room, &format!("viewer-{number}")).await);
+        sockets.push(join_chat(&emulator, &room, &format!("viewer-{number}")).await);
     }
 
     // WHEN all 50 send at the same moment
