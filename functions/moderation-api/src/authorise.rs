@@ -92,13 +92,14 @@ pub fn authorise(
     if let Caller::User(identity) = caller {
         let moderator = identity.has_any_role(&config.moderator_roles);
         let admin = identity.has_any_role(&config.admin_roles);
-        let allowed = match (action.name().is_ban_action(), action.scope()) {
+        let scope = action.scope();
+        let allowed = match (action.name().is_ban_action(), &scope) {
             (false, _) => moderator,
             (true, BanScope::Room(_)) => moderator || admin,
             (true, BanScope::Deployment) => admin,
         };
         if !allowed {
-            return Err(AuthorisationError::NotAllowed(match action.scope() {
+            return Err(AuthorisationError::NotAllowed(match scope {
                 BanScope::Room(_) => "only moderators may do this",
                 BanScope::Deployment => "only admins may ban in every room",
             }));

@@ -301,14 +301,11 @@ impl CachedBanCheck {
             applied,
             "ban check skipped; applying BAN_CHECK_ON_FAILURE unless a recent answer is known"
         );
-        let timestamp_ms = SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         // One write; a closed stdout must not fail the review.
         let _ = writeln!(
             std::io::stdout().lock(),
             "{}",
-            skipped_metric(reason, timestamp_ms)
+            skipped_metric(reason, crate::timestamp_ms())
         );
     }
 
@@ -350,40 +347,37 @@ impl CachedBanCheck {
             return Self::verdict(entry.ban);
         }
         let stale = cached.filter(|(_, age, _)| *age < STALE_FALLBACK);
-        let mut reason = skip_read;
-        if skip_read.is_none() {
-            let read = tokio::time::timeout(
-                self.settings.lookup_timeout,
-                self.source.current_ban(room_id, user_id),
-            )
-            .await;
-            match read {
-                Ok(Ok(ban)) => {
-                    self.remember(key, ban);
-                    return Self::verdict(ban);
-                }
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "ban check read failed");
-                    self.failed(&key);
-                    reason = Some(SkipReason::Error);
-                }
-                Err(_) => {
-                    self.failed(&key);
-                    reason = Some(SkipReason::Timeout);
+        let reason = match skip_read {
+            Some(reason) => reason,
+            None => {
+                let read = tokio::time::timeout(
+                    self.settings.lookup_timeout,
+                    self.source.current_ban(room_id, user_id),
+                )
+                .await;
+                match read {
+                    Ok(Ok(ban)) => {
+                        self.remember(key, ban);
+                        return Self::verdict(ban);
+                    }
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "ban check read failed");
+                        self.failed(&key);
+                        SkipReason::Error
+                    }
+                    Err(_) => {
+                        self.failed(&key);
+                        SkipReason::Timeout
+                    }
                 }
             }
-        }
+        };
         let (verdict, applied) = match (stale, self.settings.on_failure) {
             (Some((entry, _, _)), _) => (Self::verdict(entry.ban), "stale"),
             (None, FailureMode::Allow) => (BanVerdict::Clear, "allow"),
             (None, FailureMode::Deny) => (BanVerdict::Unavailable, "deny"),
         };
-        self.skipped(
-            room_id,
-            user_id,
-            reason.unwrap_or(SkipReason::Error),
-            applied,
-        );
+        self.skipped(room_id, user_id, reason, applied);
         verdict
     }
 

@@ -188,7 +188,8 @@ fn review_request(policy: &PolicySet, request: &ReviewRequest) -> ReviewResponse
     review.response
 }
 
-fn timestamp_ms() -> u64 {
+/// Now, in unix milliseconds: the timestamp of every EMF record the handler writes.
+pub(crate) fn timestamp_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
